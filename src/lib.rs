@@ -1,0 +1,5 @@
+pub mod analysis;
+pub mod capture;
+pub mod decode;
+pub mod lang;
+pub mod timeline;
