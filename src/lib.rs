@@ -1,5 +1,15 @@
+//! socklab: real socket exchanges on loopback, captured, decoded and explained.
+//!
+//! Data flows one way: [`capture`] → [`decode`] → [`analysis`] → [`render`], driven by [`pipeline`];
+//! [`scenario`] performs real exchanges and feeds the same pipeline.
+
 pub mod analysis;
+pub mod app_error;
 pub mod capture;
+pub mod cli;
+pub mod commands;
 pub mod decode;
 pub mod lang;
+pub mod pipeline;
+pub mod sandbox;
 pub mod timeline;

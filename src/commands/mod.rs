@@ -1,0 +1,11 @@
+//! One file per subcommand. Each takes parsed arguments and returns an [`AppError`](crate::app_error::AppError) on failure.
+
+mod output;
+mod replay;
+mod run;
+mod scenarios;
+
+pub use output::{OutputTarget, Style};
+pub use replay::replay;
+pub use run::run;
+pub use scenarios::scenarios;

@@ -1,0 +1,73 @@
+//! Choosing the renderer and the capture file for a command's output.
+
+use crate::app_error::AppError;
+use crate::capture::CaptureWriter;
+use crate::cli::{Format, OutputArgs};
+use crate::lang::Lang;
+use crate::render::{ColorChoice, JsonRenderer, LadderOptions, LadderRenderer, Sink};
+use std::fs::File;
+use std::io::{BufWriter, IsTerminal, Write};
+
+/// Presentation settings resolved once from the command line and the environment.
+#[derive(Clone, Copy, Debug)]
+pub struct Style {
+    pub color: bool,
+    pub lang: Lang,
+    pub width: usize,
+}
+
+impl Style {
+    pub fn resolve(choice: ColorChoice, lang: Option<Lang>, width: Option<usize>) -> Style {
+        let is_terminal = std::io::stdout().is_terminal();
+        let no_color = std::env::var_os("NO_COLOR");
+        Style {
+            color: choice.resolve(no_color.as_deref(), is_terminal),
+            lang: lang.unwrap_or_else(Lang::from_env),
+            width: width.unwrap_or_else(|| terminal_width().unwrap_or(100)).clamp(60, 400),
+        }
+    }
+}
+
+fn terminal_width() -> Option<usize> {
+    if let Some(columns) = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()) {
+        return Some(columns);
+    }
+    let mut size: libc::winsize = unsafe { std::mem::zeroed() };
+    // SAFETY: TIOCGWINSZ writes a winsize into the struct we own; failure leaves it zeroed.
+    let ok = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) } == 0;
+    (ok && size.ws_col > 0).then_some(size.ws_col as usize)
+}
+
+/// Where a command writes: the renderer on stdout, and optionally a capture file.
+pub struct OutputTarget {
+    pub sink: Box<dyn Sink>,
+    pub capture: Option<(std::path::PathBuf, CaptureWriter<BufWriter<File>>)>,
+}
+
+impl OutputTarget {
+    pub fn open(args: &OutputArgs, style: Style, section_comment: &str) -> Result<Self, AppError> {
+        let stdout: Box<dyn Write> = Box::new(BufWriter::with_capacity(64 * 1024, std::io::stdout().lock()));
+        let sink: Box<dyn Sink> = match args.format {
+            Format::Text => Box::new(LadderRenderer::new(
+                stdout,
+                LadderOptions {
+                    color: style.color,
+                    lang: style.lang,
+                    width: style.width,
+                },
+            )),
+            Format::Json => Box::new(JsonRenderer::new(stdout, style.lang)),
+        };
+        let capture = match &args.write {
+            Some(path) => {
+                let writer = CaptureWriter::create(path, Some(section_comment)).map_err(|source| AppError::WriteFile {
+                    path: path.clone(),
+                    source,
+                })?;
+                Some((path.clone(), writer))
+            }
+            None => None,
+        };
+        Ok(OutputTarget { sink, capture })
+    }
+}
