@@ -5,8 +5,9 @@
 //! etherparse's lax IP slicer, since a quote is by design shorter than its IP header says.
 
 use super::error::{Bytes, DecodeError, FrameEndsInto, Layer};
+use super::ip::has_later_fragment_header;
 use super::packet::{IcmpKind, IcmpMessage, IpVersion, QuotedDatagram};
-use etherparse::{IpNumber, Ipv6ExtensionSlice, LaxIpSlice};
+use etherparse::{IpNumber, LaxIpSlice};
 
 /// Type, code, checksum, and 4 bytes whose meaning depends on the type.
 pub const ICMP_HEADER_LEN: usize = 8;
@@ -119,9 +120,7 @@ fn quoted(quote: &[u8]) -> Option<QuotedDatagram> {
     let payload = ip.payload();
     let continues_elsewhere = match &ip {
         LaxIpSlice::Ipv4(ipv4) => ipv4.header().fragments_offset().value() != 0,
-        LaxIpSlice::Ipv6(ipv6) => ipv6.extensions().clone().into_iter().any(|extension| {
-            matches!(extension, Ipv6ExtensionSlice::Fragment(fragment) if fragment.fragment_offset().value() != 0)
-        }),
+        LaxIpSlice::Ipv6(ipv6) => has_later_fragment_header(ipv6.extensions()),
     };
     let has_ports = matches!(payload.ip_number, IpNumber::TCP | IpNumber::UDP)
         && extension_error.is_none()
@@ -228,6 +227,19 @@ mod tests {
     fn quote_without_ports_keeps_the_addresses() {
         let quote = udp_v4_datagram();
         let bytes = icmp(3, 3, &quote[..22]);
+        let quoted = decode_icmp(IpVersion::V4, &bytes, 0, bytes.len())
+            .unwrap()
+            .quoted
+            .unwrap();
+        assert_eq!(quoted.protocol, 17);
+        assert_eq!((quoted.src_port, quoted.dst_port), (None, None));
+    }
+
+    #[test]
+    fn quote_of_a_later_fragment_has_no_ports() {
+        let mut quote = udp_v4_datagram();
+        quote[7] = 185; // fragment offset 1480: these bytes are not a UDP header
+        let bytes = icmp(11, 1, &quote);
         let quoted = decode_icmp(IpVersion::V4, &bytes, 0, bytes.len())
             .unwrap()
             .quoted

@@ -12,7 +12,7 @@ use super::packet::{IpInfo, IpVersion};
 use etherparse::err::ip::{HeaderError as IpHeaderError, LaxHeaderSliceError};
 use etherparse::err::ipv6_exts::{HeaderError as ExtHeaderError, HeaderSliceError};
 use etherparse::err::{Layer as EtherLayer, LenError};
-use etherparse::{Ipv6ExtensionSlice, LaxIpSlice, LaxIpv4Slice, LaxIpv6Slice};
+use etherparse::{Ipv6ExtensionSlice, Ipv6ExtensionsSlice, LaxIpSlice, LaxIpv4Slice, LaxIpv6Slice};
 
 pub const IPV4_MIN_HEADER_LEN: usize = 20;
 pub const IPV6_HEADER_LEN: usize = 40;
@@ -112,7 +112,7 @@ fn decode_ipv4(bytes: &[u8], offset: usize, wire_len: usize) -> Result<IpLayer<'
     }
     let total_len_field = usize::from(read_u16_be(bytes, 2));
     // Linux leaves the total length 0 on oversized segments it lets the NIC split (TSO/GSO);
-    // the frame itself is then the only measure of the packet.
+    // the frame itself is then the only measure of the packet, as tcpdump also assumes.
     let declared = if total_len_field == 0 {
         wire_len
     } else {
@@ -216,7 +216,7 @@ fn decode_ipv6(bytes: &[u8], offset: usize, wire_len: usize) -> Result<IpLayer<'
                 "the IPv6 payload length field says {} follow the {IPV6_HEADER_LEN}-byte header, but the \
                  frame carried only {} after it, so the length field is wrong",
                 Bytes(payload_len_field),
-                Bytes(wire_len - IPV6_HEADER_LEN)
+                Bytes(wire_len.saturating_sub(IPV6_HEADER_LEN))
             ),
         ));
     }
@@ -247,9 +247,7 @@ fn ipv6_layer<'a>(ipv6: &LaxIpv6Slice<'a>, offset: usize, declared: usize) -> Ip
     let header = ipv6.header();
     let extensions = ipv6.extensions().clone();
     let header_len = IPV6_HEADER_LEN + extensions.slice().len();
-    let later_fragment = extensions.clone().into_iter().any(|extension| {
-        matches!(extension, Ipv6ExtensionSlice::Fragment(fragment) if fragment.fragment_offset().value() != 0)
-    });
+    let later_fragment = has_later_fragment_header(&extensions);
     let payload = ipv6.payload();
     IpLayer {
         info: IpInfo {
@@ -269,6 +267,17 @@ fn ipv6_layer<'a>(ipv6: &LaxIpv6Slice<'a>, offset: usize, declared: usize) -> Ip
         payload: payload.payload,
         later_fragment,
     }
+}
+
+/// True when a fragment header places this packet's payload after the start of the original datagram.
+pub fn has_later_fragment_header(extensions: &Ipv6ExtensionsSlice<'_>) -> bool {
+    extensions
+        .clone()
+        .into_iter()
+        .any(|extension| match extension {
+            Ipv6ExtensionSlice::Fragment(fragment) => fragment.fragment_offset().value() != 0,
+            _ => false,
+        })
 }
 
 /// Explains an extension header (IPv6 options, routing, fragment, or an authentication header) that could

@@ -88,7 +88,8 @@ pub fn decode_tcp(
         urgent_ptr: tcp.urgent_pointer(),
         checksum: tcp.checksum(),
         options: parse_options(tcp.options()),
-        payload_len: u32::try_from(declared_len - tcp.header_len()).unwrap_or(u32::MAX),
+        payload_len: u32::try_from(declared_len.saturating_sub(tcp.header_len()))
+            .unwrap_or(u32::MAX),
         payload: tcp.payload(),
     })
 }
@@ -216,7 +217,8 @@ mod tests {
 
     #[test]
     fn each_flag_maps_to_its_own_bit() {
-        let cases: [(fn(&mut TcpHeader), u16); 9] = [
+        type SetFlag = fn(&mut TcpHeader);
+        let cases: [(SetFlag, u16); 9] = [
             (|h| h.fin = true, TcpFlags::FIN),
             (|h| h.syn = true, TcpFlags::SYN),
             (|h| h.rst = true, TcpFlags::RST),

@@ -71,7 +71,7 @@ pub fn decode_udp(
         dst_port: header.destination_port(),
         length,
         checksum: header.checksum(),
-        payload_len: u32::try_from(datagram_len - HEADER_LEN).unwrap_or(u32::MAX),
+        payload_len: u32::try_from(datagram_len.saturating_sub(HEADER_LEN)).unwrap_or(u32::MAX),
         payload: bytes.get(HEADER_LEN..payload_end).unwrap_or_default(),
     })
 }
