@@ -113,17 +113,20 @@ impl TcpConnection {
     }
 
     /// Whether `segment` opens a new connection on the same 4-tuple (port reuse) rather than
-    /// belonging to this one: a SYN, not a repeat of the sender's SYN, after this connection
-    /// finished or while its SYN is still unanswered.
+    /// belonging to this one: a SYN or SYN-ACK, not a repeat of the sender's own, after this
+    /// connection finished; or a SYN with a new ISN while this connection's SYN is unanswered
+    /// (the client gave up and tried again).
     pub fn starts_new_connection(&self, segment: &TcpSegment<'_>, from: Role) -> bool {
-        if Opening::of(segment) != Opening::Syn {
+        let opening = Opening::of(segment);
+        if opening == Opening::MidStream {
             return false;
         }
         let sender = self.side(from);
         if sender.syn_sent && sender.base() == Some(segment.seq) {
             return false;
         }
-        let unanswered = from == Role::Client
+        let unanswered = opening == Opening::Syn
+            && from == Role::Client
             && self.client.syn_sent
             && !self.server.syn_sent
             && !self.server.synchronized;
@@ -394,7 +397,9 @@ fn analyse_segment(
             }
         }
     }
-    let completes_handshake = acked_peer_syn && !seg.syn;
+    // The ACK of the peer's SYN from a side whose own SYN was seen (or implied by a SYN-ACK);
+    // a side whose SYN the capture missed acknowledges the peer's SYN without completing anything.
+    let completes_handshake = acked_peer_syn && !seg.syn && me.syn_sent;
     if completes_handshake {
         handshake.ack = true;
         notes.push(Annotation::HandshakeAck);
@@ -1109,6 +1114,40 @@ mod tests {
         let info = summary.flows[0].info;
         assert_eq!(info.client.port(), 40000);
         assert_eq!(summary.flows[0].history, "^hA");
+    }
+
+    #[test]
+    fn a_missed_syn_ack_still_leads_to_established() {
+        let (mut wire, mut analyzer) = (Wire::v4(), Analyzer::new());
+        analyzer.process(&wire.client(SYN, 1000, 0, 0));
+        // The SYN-ACK was not captured; the server's first segment seen carries data.
+        let data = analyzer.process(&wire.server(PSH | ACK, 5001, 1001, 4));
+        assert_eq!(
+            notes(&data),
+            [Annotation::Data {
+                from: Role::Server,
+                bytes: 4
+            }]
+        );
+        assert_eq!((data.rel_seq, data.rel_ack), (Some(1), Some(1)));
+        assert_eq!(states(&data), (Established, Established));
+        let ack = analyzer.process(&wire.client(ACK, 1001, 5005, 0));
+        assert_eq!(ack.rel_ack, Some(5));
+        assert!(!analyzer.summary().flows[0].handshake_complete);
+    }
+
+    #[test]
+    fn a_syn_ack_after_a_finished_connection_is_a_new_flow() {
+        let (mut wire, mut analyzer) = (Wire::v4(), Analyzer::new());
+        let first = analyzer.process(&wire.client(PSH | ACK, 10, 20, 1));
+        analyzer.process(&wire.server(RST, 20, 0, 0));
+        let syn_ack = analyzer.process(&wire.server(SYN | ACK, 777, 4001, 0));
+        assert!(syn_ack.new_flow);
+        assert_ne!(syn_ack.flow, first.flow);
+        assert_eq!(
+            notes(&syn_ack),
+            [Annotation::MidStream, Annotation::HandshakeSynAck]
+        );
     }
 
     #[test]
