@@ -519,6 +519,21 @@ mod tests {
     }
 
     #[test]
+    fn ipv6_connections_are_tracked_the_same_way() {
+        let mut analyzer = Analyzer::new();
+        let mut wire = Wire::v6();
+        analyzer.process(&wire.client(SYN, 1000, 0, 0));
+        analyzer.process(&wire.server(SYN | ACK, 5000, 1001, 0));
+        let ack = analyzer.process(&wire.client(ACK, 1001, 5001, 0));
+        assert_eq!(notes(&ack), [Annotation::HandshakeAck]);
+        assert_eq!(
+            analyzer.flow(tcp_id(0)).map(|info| info.server.to_string()),
+            Some("[::1]:8080".to_owned())
+        );
+        assert_eq!(analyzer.summary().protocols.tcp.ip_header_bytes, 3 * 40);
+    }
+
+    #[test]
     fn summary_totals_and_flow_order() {
         let mut analyzer = Analyzer::new();
         let mut wire = Wire::v4();

@@ -239,13 +239,13 @@ fn english(note: &Annotation, f: &mut Formatter<'_>) -> fmt::Result {
                 Some(port) => write!(f, "port {port}")?,
                 None => f.write_str("that port")?,
             }
-            f.write_str(", so the kernel answered ")?;
+            f.write_str(", so the kernel dropped ")?;
             match datagram {
                 Some(number) => write!(f, "packet #{number}")?,
-                None => f.write_str("a packet the capture did not see")?,
+                None => f.write_str("the datagram (it is not in the capture)")?,
             }
             f.write_str(
-                " with this error instead of delivering it (a connected UDP socket's next call fails with ECONNREFUSED)",
+                " and sent back this error (a connected UDP socket's next call fails with ECONNREFUSED)",
             )
         }
         Annotation::Icmp { icmp_type, code } => {
@@ -325,7 +325,7 @@ fn chinese(note: &Annotation, f: &mut Formatter<'_>) -> fmt::Result {
         ),
         Annotation::FillsGap { from, bytes } => write!(
             f,
-            "迟到的报文段：{} → {} 的 {bytes} 字节，填补了之前乱序报文段前面的空缺",
+            "迟到的报文段：{} → {}的 {bytes} 字节，填补了之前乱序报文段前面的空缺",
             who(from),
             who(from.peer())
         ),
@@ -410,12 +410,12 @@ fn chinese(note: &Annotation, f: &mut Formatter<'_>) -> fmt::Result {
                 Some(port) => write!(f, "端口 {port} 上")?,
                 None => f.write_str("那个端口上")?,
             }
-            f.write_str("没有程序在监听，内核没有投递")?;
+            f.write_str("没有程序在监听，内核丢弃了")?;
             match datagram {
                 Some(number) => write!(f, "第 {number} 号包")?,
-                None => f.write_str("那个（没有被抓到的）包")?,
+                None => f.write_str("那个数据报（它不在抓包里）")?,
             }
-            f.write_str("，而是回了这个错误（已 connect() 的 UDP 套接字的下一次调用会失败并返回 ECONNREFUSED）")
+            f.write_str("并回送这个错误（已 connect() 的 UDP 套接字的下一次调用会失败并返回 ECONNREFUSED）")
         }
         Annotation::Icmp { icmp_type, code } => write!(
             f,
