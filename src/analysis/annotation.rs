@@ -38,6 +38,8 @@ pub enum Annotation {
     HandshakeAck,
     /// A SYN (or SYN-ACK) sent again because no answer came.
     SynRetransmission,
+    /// The server's SYN-ACK sent again (same ISN): the client's ACK did not arrive in time.
+    SynAckRetransmission,
     /// Application bytes, from `from` to the other side.
     Data { from: Role, bytes: u32 },
     /// An ACK with no data and no state change: acknowledges everything before relative `acked`.
@@ -50,6 +52,12 @@ pub enum Annotation {
     Retransmission { from: Role, bytes: u32 },
     /// A segment whose sequence number is ahead of the next expected byte (a gap before it).
     OutOfOrder { from: Role },
+    /// Bytes that fill the gap an earlier out-of-order segment left: late, or lost and sent again.
+    FillsGap { from: Role, bytes: u32 },
+    /// A keep-alive probe: sequence number one below the next byte, no new data.
+    KeepAlive { from: Role },
+    /// A FIN sent again at the same sequence number: the peer's ACK of it did not arrive in time.
+    FinRetransmission { from: Role },
     /// Teardown step `step` of 4 (1 or 3): a FIN, "I have nothing more to send".
     TeardownFin { from: Role, step: u8 },
     /// Teardown step `step` of 4 (2 or 4): the ACK of the peer's FIN.
@@ -68,9 +76,14 @@ pub enum Annotation {
     /// A UDP datagram: 8-byte header plus `payload` bytes, no handshake and no ACK.
     UdpDatagram { from: Role, payload: u32 },
     /// ICMP port unreachable for a UDP datagram (packet `datagram`, if it was captured).
-    IcmpPortUnreachable { datagram: Option<u64>, port: Option<u16> },
+    IcmpPortUnreachable {
+        datagram: Option<u64>,
+        port: Option<u16>,
+    },
     /// Another ICMP message, named by type and code.
     Icmp { icmp_type: u8, code: u8 },
+    /// Another ICMPv6 message (its type numbers differ from ICMPv4's), named by type and code.
+    Icmpv6 { icmp_type: u8, code: u8 },
     /// The first packet of this connection that the capture saw was not a SYN: it started earlier.
     MidStream,
     /// A segment that does not fit what the connection's state allows; `reason` says why.

@@ -4,14 +4,25 @@
 
 mod analyzer;
 mod annotation;
+mod endpoint;
+mod eviction;
+mod flow_key;
+mod flow_record;
+mod history;
 mod state;
+mod state_path;
 mod summary;
+mod tcp_connection;
+#[cfg(test)]
+mod test_packets;
 mod text;
+mod totals;
+mod udp_flow;
 mod verdict;
 
 pub use analyzer::Analyzer;
 pub use annotation::{Annotation, Role, Unexpected};
 pub use state::TcpState;
 pub use summary::{FlowInfo, FlowSummary, ProtocolSummary, ProtocolTotals, Summary};
-pub use text::AnnotationText;
+pub use text::{AnnotationText, StepLabel};
 pub use verdict::{EndpointStates, FlowId, FlowProtocol, Notes, Verdict, MAX_NOTES};
