@@ -471,6 +471,7 @@ impl FileSource {
                 ))
             }
         };
+        // `thiszone` in the file header is ignored, as libpcap does: record times are UTC.
         let nanos = i64::from(block.ts_sec) * 1_000_000_000
             + i64::from(block.ts_usec) * layout.nanos_per_tick;
         Ok(Some(Located {
@@ -1251,6 +1252,26 @@ mod tests {
         // tcpdump's heapoverflow captures store 0x30000001: FCS length 3, link type 1 (Ethernet).
         let bytes = pcap_file(false, false, 0x3000_0001, &[record(0, 0, &[0; 14])]);
         assert_eq!(read_ok(&bytes)[0].link_type, LinkType::Ethernet);
+    }
+
+    #[test]
+    fn modified_pcap_with_its_longer_record_headers() {
+        // Kuznetzov's patched libpcap: magic a1b2cd34, 8 more bytes (ifindex, protocol, type) per record.
+        let mut bytes = pcap_header(false, false, 65535, 1);
+        bytes[..4].copy_from_slice(&0xa1b2_cd34u32.to_le_bytes());
+        for (secs, data) in [(1u32, &[1u8, 2][..]), (2, &[3u8][..])] {
+            bytes.extend(secs.to_le_bytes());
+            bytes.extend(10u32.to_le_bytes());
+            bytes.extend((data.len() as u32).to_le_bytes());
+            bytes.extend((data.len() as u32).to_le_bytes());
+            bytes.extend([0; 8]);
+            bytes.extend_from_slice(data);
+        }
+        let frames = read_ok(&bytes);
+        assert_eq!(frames.len(), 2);
+        assert_eq!(frames[0].timestamp, Timestamp(1_000_010_000));
+        assert_eq!(frames[0].data, vec![1, 2]);
+        assert_eq!(frames[1].data, vec![3]);
     }
 
     #[test]
