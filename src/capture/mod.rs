@@ -2,9 +2,15 @@
 //!
 //! Every source implements [`FrameSource`], so the rest of the pipeline does not care which it reads.
 
+mod file;
 mod frame;
+mod memory;
+mod writer;
 
+pub use file::{CaptureFormat, FileSource, MAX_RECORD_LEN};
 pub use frame::{Frame, LinkType, Timestamp};
+pub use memory::{MemorySource, OwnedFrame};
+pub use writer::CaptureWriter;
 
 use serde::Serialize;
 
@@ -48,6 +54,8 @@ pub enum CaptureError {
         #[source]
         source: std::io::Error,
     },
+    #[error("{path} is empty (0 bytes): there is no capture in it to read")]
+    Empty { path: String },
     #[error("{path} is not a pcap or pcapng capture: it starts with bytes {magic}, and neither format starts that way")]
     NotACapture { path: String, magic: String },
     #[error("{path}: malformed capture at byte offset {offset}: {reason}")]
