@@ -20,7 +20,11 @@ pub struct Pipeline<'a, W: Write> {
 }
 
 impl<'a, W: Write> Pipeline<'a, W> {
-    pub fn new(sink: &'a mut dyn Sink, writer: Option<&'a mut CaptureWriter<W>>, lang: Lang) -> Self {
+    pub fn new(
+        sink: &'a mut dyn Sink,
+        writer: Option<&'a mut CaptureWriter<W>>,
+        lang: Lang,
+    ) -> Self {
         Pipeline {
             analyzer: Analyzer::new(),
             sink,

@@ -60,7 +60,7 @@ impl OutputTarget {
         };
         let capture = match &args.write {
             Some(path) => {
-                let writer = CaptureWriter::create(path, Some(section_comment)).map_err(|source| AppError::WriteFile {
+                let writer = CaptureWriter::create_with_comment(path, Some(section_comment)).map_err(|source| AppError::WriteFile {
                     path: path.clone(),
                     source,
                 })?;

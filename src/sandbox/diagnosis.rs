@@ -37,7 +37,10 @@ fn diagnose_from(read: impl Fn(&str) -> Option<String>) -> UsernsBlocker {
         UsernsBlocker::UnprivilegedClone
     } else if is("/proc/sys/user/max_user_namespaces", "0") {
         UsernsBlocker::MaxUserNamespaces
-    } else if is("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", "1") {
+    } else if is(
+        "/proc/sys/kernel/apparmor_restrict_unprivileged_userns",
+        "1",
+    ) {
         UsernsBlocker::AppArmor
     } else {
         UsernsBlocker::Unknown
@@ -68,7 +71,10 @@ mod tests {
             UsernsBlocker::MaxUserNamespaces
         );
         assert_eq!(
-            with(&[("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", "1\n")]),
+            with(&[(
+                "/proc/sys/kernel/apparmor_restrict_unprivileged_userns",
+                "1\n"
+            )]),
             UsernsBlocker::AppArmor
         );
         assert_eq!(with(&[]), UsernsBlocker::Unknown);
@@ -80,7 +86,10 @@ mod tests {
             with(&[
                 ("/proc/sys/kernel/unprivileged_userns_clone", "1\n"),
                 ("/proc/sys/user/max_user_namespaces", "96365\n"),
-                ("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", "0\n"),
+                (
+                    "/proc/sys/kernel/apparmor_restrict_unprivileged_userns",
+                    "0\n"
+                ),
             ]),
             UsernsBlocker::Unknown
         );

@@ -18,7 +18,9 @@ impl fmt::Display for Isolation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Isolation::NetworkNamespace => "private network namespace",
-            Isolation::UserAndNetworkNamespace => "private user + network namespace (no privileges needed)",
+            Isolation::UserAndNetworkNamespace => {
+                "private user + network namespace (no privileges needed)"
+            }
         })
     }
 }
@@ -65,9 +67,11 @@ pub fn enter_private_network() -> Result<Isolation, SandboxError> {
         unshare(libc::CLONE_NEWNET).map_err(SandboxError::NetnsFailed)?;
         Isolation::NetworkNamespace
     } else {
-        unshare(libc::CLONE_NEWUSER | libc::CLONE_NEWNET).map_err(|source| SandboxError::UsernsBlocked {
-            blocker: diagnose_userns(),
-            source,
+        unshare(libc::CLONE_NEWUSER | libc::CLONE_NEWNET).map_err(|source| {
+            SandboxError::UsernsBlocked {
+                blocker: diagnose_userns(),
+                source,
+            }
         })?;
         // As `unshare -Urn` does: deny setgroups (required before an unprivileged gid_map), then map
         // our own uid and gid to root inside, which holds CAP_NET_RAW over the new namespace only.
@@ -94,5 +98,7 @@ fn write_proc(path: &str, content: &str, what: &'static str) -> Result<(), Sandb
 }
 
 fn thread_count() -> usize {
-    std::fs::read_dir("/proc/self/task").map(|dir| dir.count()).unwrap_or(1)
+    std::fs::read_dir("/proc/self/task")
+        .map(|dir| dir.count())
+        .unwrap_or(1)
 }
