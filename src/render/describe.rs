@@ -3,7 +3,7 @@
 
 use super::color::Tone;
 use super::labels::Labels;
-use crate::analysis::{Annotation, FlowId, FlowInfo, FlowProtocol, Verdict};
+use crate::analysis::{Annotation, FlowId, FlowInfo, FlowProtocol, ProtocolTotals, Verdict};
 use crate::capture::LinkType;
 use crate::decode::{IcmpKind, IcmpMessage, IpVersion, Packet, Transport};
 use std::fmt;
@@ -266,6 +266,22 @@ fn link_name(link_type: LinkType) -> &'static str {
     }
 }
 
+/// Link + IP + transport header bytes of a protocol's packets.
+pub(crate) fn header_bytes(totals: &ProtocolTotals) -> u64 {
+    totals
+        .link_header_bytes
+        .saturating_add(totals.ip_header_bytes)
+        .saturating_add(totals.transport_header_bytes)
+}
+
+/// Headers as a share of all bytes, in tenths of a percent, rounded; `None` when nothing was counted.
+pub(crate) fn overhead_tenths(totals: &ProtocolTotals) -> Option<u64> {
+    let headers = u128::from(header_bytes(totals));
+    let all = headers + u128::from(totals.payload_bytes);
+    // At most 1000, so the conversion cannot fail.
+    (all > 0).then(|| ((headers * 1000 + all / 2) / all) as u64)
+}
+
 /// Addresses of a packet that belongs to no known conversation: "10.0.0.1:80 → 10.0.0.2:5000".
 pub(crate) struct Addresses<'a, 'p> {
     pub packet: &'a Packet<'p>,
@@ -373,6 +389,26 @@ mod tests {
             tag: None,
         };
         assert_eq!(zh.to_string(), "ICMP 端口不可达（引用包 #1）");
+    }
+
+    #[test]
+    fn overhead_is_headers_over_all_bytes() {
+        let totals = ProtocolTotals {
+            packets: 1,
+            link_header_bytes: 14,
+            ip_header_bytes: 20,
+            transport_header_bytes: 32,
+            payload_bytes: 5,
+        };
+        assert_eq!(header_bytes(&totals), 66);
+        assert_eq!(overhead_tenths(&totals), Some(930)); // 66 / 71 = 92.96%
+        assert_eq!(overhead_tenths(&ProtocolTotals::default()), None);
+        let huge = ProtocolTotals {
+            payload_bytes: u64::MAX,
+            link_header_bytes: u64::MAX,
+            ..totals
+        };
+        assert_eq!(overhead_tenths(&huge), Some(500));
     }
 
     #[test]

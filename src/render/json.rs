@@ -3,6 +3,7 @@
 //! Every record carries `"schema"` and `"type"` first. Records are borrowed views of the pipeline's values,
 //! serialized straight into the writer: no intermediate `serde_json::Value`, no per-packet allocation.
 
+use super::describe::{header_bytes, overhead_tenths};
 use super::{RunInfo, Sink};
 use crate::analysis::{
     Annotation, EndpointStates, FlowId, FlowInfo, FlowSummary, Notes, ProtocolTotals, Role,
@@ -608,23 +609,14 @@ struct TotalsRecord {
 
 impl From<&ProtocolTotals> for TotalsRecord {
     fn from(totals: &ProtocolTotals) -> Self {
-        let header_bytes = totals
-            .link_header_bytes
-            .saturating_add(totals.ip_header_bytes)
-            .saturating_add(totals.transport_header_bytes);
-        let all = u128::from(header_bytes) + u128::from(totals.payload_bytes);
-        let header_overhead_percent = (all > 0).then(|| {
-            let tenths = (u128::from(header_bytes) * 1000 + all / 2) / all;
-            tenths as f64 / 10.0
-        });
         TotalsRecord {
             packets: totals.packets,
             link_header_bytes: totals.link_header_bytes,
             ip_header_bytes: totals.ip_header_bytes,
             transport_header_bytes: totals.transport_header_bytes,
-            header_bytes,
+            header_bytes: header_bytes(totals),
             payload_bytes: totals.payload_bytes,
-            header_overhead_percent,
+            header_overhead_percent: overhead_tenths(totals).map(|tenths| tenths as f64 / 10.0),
         }
     }
 }
@@ -634,4 +626,316 @@ struct CaptureRecord {
     frames: u64,
     kernel_drops: u64,
     complete: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::{self, Step};
+    use super::*;
+    use serde_json::Value;
+
+    fn undecodable_frame() -> (Frame<'static>, DecodeError) {
+        let frame = Frame {
+            number: 13,
+            timestamp: Timestamp(1_700_000_000_000_400_000),
+            link_type: LinkType::Ethernet,
+            data: &[0; 40],
+            original_len: 60,
+        };
+        let error = DecodeError {
+            layer: Layer::Tcp,
+            offset: 34,
+            message: "the TCP header says it is 60 bytes long, but only 6 bytes were captured"
+                .to_string(),
+        };
+        (frame, error)
+    }
+
+    /// The echo, then a UDP datagram refused by ICMP, then a frame that could not be decoded.
+    fn render(lang: Lang, stats: CaptureStats) -> String {
+        let mut json = JsonRenderer::new(Vec::new());
+        json.begin(&fixtures::run_info(lang)).unwrap();
+        let tcp_flow = fixtures::tcp_flow();
+        for step in fixtures::echo_timeline() {
+            match step {
+                Step::Call(call) => json.call(&call).unwrap(),
+                Step::Packet(packet, verdict) => {
+                    json.packet(&packet, &verdict, Some(&tcp_flow)).unwrap()
+                }
+            }
+        }
+        let udp_flow = fixtures::udp_flow();
+        let mut verdict = Verdict {
+            flow: Some(fixtures::UDP_STREAM_0),
+            new_flow: true,
+            from: Some(Role::Client),
+            ..Verdict::default()
+        };
+        verdict.notes.push(Annotation::UdpDatagram {
+            from: Role::Client,
+            payload: 4,
+        });
+        let datagram = fixtures::udp(11, 300_000, Role::Client, b"ping");
+        json.packet(&datagram, &verdict, Some(&udp_flow)).unwrap();
+        let mut verdict = Verdict {
+            flow: Some(fixtures::UDP_STREAM_0),
+            from: Some(Role::Server),
+            related_packet: Some(11),
+            ..Verdict::default()
+        };
+        verdict.notes.push(Annotation::IcmpPortUnreachable {
+            datagram: Some(11),
+            port: Some(5000),
+        });
+        let icmp = fixtures::icmp_port_unreachable(12, 310_000);
+        json.packet(&icmp, &verdict, Some(&udp_flow)).unwrap();
+        let (frame, error) = undecodable_frame();
+        json.undecodable(&frame, &error).unwrap();
+        json.finish(&fixtures::echo_summary(), &stats).unwrap();
+        String::from_utf8(json.into_inner()).unwrap()
+    }
+
+    fn complete() -> CaptureStats {
+        CaptureStats {
+            frames: 13,
+            kernel_drops: 0,
+        }
+    }
+
+    fn records(lang: Lang) -> Vec<Value> {
+        render(lang, complete())
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect()
+    }
+
+    fn packet(records: &[Value], frame: u64) -> &Value {
+        records
+            .iter()
+            .find(|record| record["type"] == "packet" && record["frame"] == frame)
+            .unwrap()
+    }
+
+    #[test]
+    fn every_line_is_one_json_object_with_the_schema_tag() {
+        let text = render(Lang::En, complete());
+        assert!(text.ends_with('\n'));
+        let mut kinds = Vec::new();
+        for line in text.lines() {
+            let record: Value = serde_json::from_str(line).unwrap();
+            assert_eq!(record["schema"], SCHEMA, "{line}");
+            // The tag comes first, so `head -c` and grep can tell versions apart.
+            assert!(line.starts_with(r#"{"schema":"socklab.timeline/1","type":""#));
+            kinds.push(record["type"].as_str().unwrap().to_string());
+        }
+        assert_eq!(kinds.first().unwrap(), "run");
+        assert_eq!(kinds.last().unwrap(), "summary");
+        for kind in ["call", "packet", "undecodable"] {
+            assert!(kinds.iter().any(|k| k == kind), "no {kind} record");
+        }
+        assert_eq!(kinds.iter().filter(|k| *k == "packet").count(), 12);
+    }
+
+    #[test]
+    fn the_run_record_says_what_ran() {
+        let records = records(Lang::ZhCn);
+        let run = &records[0];
+        assert_eq!(run["title"], "TCP echo");
+        assert_eq!(run["lang"], "zh-CN");
+        assert_eq!(run["source"], "live capture on lo");
+        assert_eq!(run["socklab_version"], env!("CARGO_PKG_VERSION"));
+    }
+
+    #[test]
+    fn a_syn_record_carries_wire_facts_and_analysis() {
+        let records = records(Lang::En);
+        let syn = packet(&records, 1);
+        insta::assert_json_snapshot!(syn);
+        assert_eq!(syn["time_ns"], 0);
+        assert_eq!(syn["link"]["type"], "ethernet");
+        assert_eq!(syn["ip"]["src"], "127.0.0.1");
+        let tcp = &syn["transport"];
+        assert_eq!(tcp["protocol"], "tcp");
+        assert_eq!(tcp["flags"]["names"], serde_json::json!(["SYN"]));
+        assert_eq!(tcp["flags"]["bits"], 2);
+        assert_eq!(tcp["seq"], 0xfffffff0_u32);
+        assert_eq!(tcp["relative_seq"], 0);
+        assert_eq!(tcp["options"]["mss"], 65495);
+        assert_eq!(syn["endpoints"]["client"], "127.0.0.1:43210");
+        assert_eq!(syn["states"]["client"], "SYN-SENT");
+        let note = &syn["annotations"][0];
+        assert_eq!(note["data"]["kind"], "handshake_syn");
+        assert_eq!(
+            note["text"],
+            Annotation::HandshakeSyn.text(Lang::En).to_string()
+        );
+    }
+
+    #[test]
+    fn later_packets_count_time_from_the_first_and_name_endpoints_only_once() {
+        let records = records(Lang::En);
+        let syn_ack = packet(&records, 2);
+        assert_eq!(syn_ack["time_ns"], 21_000);
+        assert_eq!(syn_ack["timestamp"]["secs"], 1_700_000_000_i64);
+        assert_eq!(syn_ack["timestamp"]["nanos"], 21_000);
+        assert_eq!(syn_ack["from"], "server");
+        assert_eq!(syn_ack["endpoints"], Value::Null);
+        assert_eq!(
+            syn_ack["transport"]["flags"]["names"],
+            serde_json::json!(["SYN", "ACK"])
+        );
+        let data = packet(&records, 4);
+        assert_eq!(data["transport"]["payload_len"], 5);
+        assert_eq!(data["transport"]["relative_next_seq"], 6);
+        assert_eq!(data["annotations"][0]["data"]["bytes"], 5);
+    }
+
+    #[test]
+    fn udp_and_icmp_records_carry_their_own_fields() {
+        let records = records(Lang::En);
+        let udp = &packet(&records, 11)["transport"];
+        assert_eq!(udp["protocol"], "udp");
+        assert_eq!(udp["length"], 12);
+        assert_eq!(udp["payload_len"], 4);
+        assert_eq!(udp["src_port"], 43210);
+        let icmp = packet(&records, 12);
+        assert_eq!(icmp["transport"]["protocol"], "icmp");
+        assert_eq!(icmp["transport"]["icmp_type"], 3);
+        assert_eq!(icmp["transport"]["code"], 3);
+        assert_eq!(icmp["transport"]["port_unreachable"], true);
+        assert_eq!(icmp["transport"]["quoted"]["dst_port"], 5000);
+        assert_eq!(icmp["related_packet"], 11);
+        assert_eq!(
+            icmp["annotations"][0]["data"]["kind"],
+            "icmp_port_unreachable"
+        );
+    }
+
+    #[test]
+    fn calls_say_which_frame_they_followed() {
+        let records = records(Lang::En);
+        let calls: Vec<&Value> = records.iter().filter(|r| r["type"] == "call").collect();
+        assert_eq!(calls[0]["actor"], "server");
+        assert_eq!(calls[0]["after_frame"], Value::Null);
+        assert_eq!(calls[0]["outcome"]["kind"], "returned");
+        let accept = calls.iter().find(|c| c["call"] == "accept()").unwrap();
+        assert_eq!(accept["after_frame"], 3);
+    }
+
+    #[test]
+    fn undecodable_frames_say_where_decoding_stopped() {
+        let records = records(Lang::En);
+        let row = records
+            .iter()
+            .find(|record| record["type"] == "undecodable")
+            .unwrap();
+        assert_eq!(row["frame"], 13);
+        assert_eq!(row["layer"], "tcp");
+        assert_eq!(row["offset"], 34);
+        assert_eq!(row["captured_len"], 40);
+        assert_eq!(row["original_len"], 60);
+        assert_eq!(row["time_ns"], 400_000);
+        assert!(row["message"].as_str().unwrap().contains("60 bytes long"));
+    }
+
+    #[test]
+    fn the_summary_has_totals_flows_and_completeness() {
+        let records = records(Lang::En);
+        let summary = records.last().unwrap();
+        let tcp = &summary["protocols"]["tcp"];
+        assert_eq!(tcp["header_bytes"], 676);
+        assert_eq!(tcp["header_overhead_percent"], 98.5);
+        assert_eq!(
+            summary["protocols"]["udp"]["header_overhead_percent"],
+            Value::Null
+        );
+        assert_eq!(summary["flows"][0]["history"], "ShADadFf");
+        assert_eq!(summary["flows"][0]["closed_cleanly"], true);
+        assert_eq!(summary["capture"]["complete"], true);
+
+        let incomplete = render(
+            Lang::En,
+            CaptureStats {
+                frames: 13,
+                kernel_drops: 2,
+            },
+        );
+        let last: Value = serde_json::from_str(incomplete.lines().last().unwrap()).unwrap();
+        assert_eq!(last["capture"]["complete"], false);
+        assert_eq!(last["capture"]["kernel_drops"], 2);
+    }
+
+    #[test]
+    fn sack_blocks_are_pairs_and_a_bad_count_does_not_panic() {
+        let mut options = TcpOptions {
+            sack_block_count: 1,
+            ..TcpOptions::default()
+        };
+        options.sack_blocks[0] = (100, 200);
+        let json = serde_json::to_value(OptionsRecord::from(&options)).unwrap();
+        assert_eq!(json["sack_blocks"], serde_json::json!([[100, 200]]));
+        options.sack_block_count = 200;
+        let json = serde_json::to_value(OptionsRecord::from(&options)).unwrap();
+        assert_eq!(json["sack_blocks"].as_array().unwrap().len(), 4);
+    }
+
+    /// Every object's keys, compared level by level where both sides have an object.
+    fn same_shape(doc: &Value, real: &Value, path: &str) {
+        match (doc, real) {
+            (Value::Object(doc), Value::Object(real)) => {
+                let doc_keys: Vec<&String> = doc.keys().collect();
+                let real_keys: Vec<&String> = real.keys().collect();
+                assert_eq!(doc_keys, real_keys, "keys of {path}");
+                for (key, value) in doc {
+                    same_shape(value, &real[key], &format!("{path}.{key}"));
+                }
+            }
+            (Value::Array(doc), Value::Array(real)) => {
+                if let (Some(doc), Some(real)) = (doc.first(), real.first()) {
+                    same_shape(doc, real, &format!("{path}[0]"));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn the_schema_document_shows_what_is_written() {
+        let doc = include_str!("../../docs/json-schema.md");
+        let mut examples = Vec::new();
+        for block in doc.split("```json\n").skip(1) {
+            let block = &block[..block.find("```").unwrap()];
+            match serde_json::from_str::<Value>(block) {
+                Ok(value) => examples.push(value),
+                Err(_) => {
+                    for line in block.lines() {
+                        examples.push(serde_json::from_str(line).unwrap());
+                    }
+                }
+            }
+        }
+        let written = records(Lang::En);
+        let mut kinds = Vec::new();
+        for example in &examples {
+            assert_eq!(example["schema"], SCHEMA);
+            let kind = example["type"].as_str().unwrap();
+            kinds.push(kind);
+            if kind == "run" {
+                continue; // its single example is the header, already shown whole
+            }
+            let twin = written
+                .iter()
+                .find(|record| {
+                    record["type"] == kind
+                        && record["frame"] == example["frame"]
+                        && (kind != "call"
+                            || record["outcome"]["kind"] == example["outcome"]["kind"])
+                })
+                .unwrap();
+            same_shape(example, twin, kind);
+        }
+        for kind in ["run", "call", "packet", "undecodable", "summary"] {
+            assert!(kinds.contains(&kind), "no example of {kind}");
+        }
+    }
 }

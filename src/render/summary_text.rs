@@ -2,7 +2,7 @@
 //! and whether the capture is complete.
 
 use super::color::{Palette, Tone};
-use super::describe::FlowName;
+use super::describe::{overhead_tenths, FlowName};
 use super::labels::Labels;
 use super::text::{self, spaces, wrap};
 use crate::analysis::{FlowProtocol, FlowSummary, ProtocolTotals, Role, Summary, TcpState};
@@ -74,25 +74,15 @@ fn number_widths() -> [usize; 6] {
 }
 
 /// Headers as a share of all bytes, "97.1%", or "-" when nothing was counted.
-struct Overhead(u64, u64);
+struct Overhead<'a>(&'a ProtocolTotals);
 
-impl fmt::Display for Overhead {
+impl fmt::Display for Overhead<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (headers, payload) = (u128::from(self.0), u128::from(self.1));
-        let total = headers + payload;
-        if total == 0 {
-            return f.write_str("-");
+        match overhead_tenths(self.0) {
+            Some(tenths) => write!(f, "{}.{}%", tenths / 10, tenths % 10),
+            None => f.write_str("-"),
         }
-        let tenths = (headers * 1000 + total / 2) / total;
-        write!(f, "{}.{}%", tenths / 10, tenths % 10)
     }
-}
-
-fn header_bytes(totals: &ProtocolTotals) -> u64 {
-    totals
-        .link_header_bytes
-        .saturating_add(totals.ip_header_bytes)
-        .saturating_add(totals.transport_header_bytes)
 }
 
 fn add(sum: &mut ProtocolTotals, totals: &ProtocolTotals) {
@@ -201,10 +191,7 @@ impl<W: Write + ?Sized> Section<'_, W> {
             self.fill(format_args!("{number}"))?;
             self.right_aligned(*width)?;
         }
-        self.fill(format_args!(
-            "{}",
-            Overhead(header_bytes(totals), totals.payload_bytes)
-        ))?;
+        self.fill(format_args!("{}", Overhead(totals)))?;
         self.right_aligned(widths[5])?;
         self.out.write_all(b"\n")
     }
