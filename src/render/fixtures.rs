@@ -201,6 +201,7 @@ pub fn run_info(lang: Lang) -> RunInfo {
 }
 
 /// One entry of the echo timeline.
+#[allow(clippy::large_enum_variant)] // a handful of test values; boxing would only add noise
 pub enum Step {
     Call(SocketCall),
     Packet(Packet<'static>, Verdict),
