@@ -195,8 +195,8 @@ impl fmt::Display for IcmpName<'_> {
                 port_unreachable: false,
             } => write!(
                 f,
-                "{protocol} {} (code {})",
-                labels.destination_unreachable, message.code
+                "{protocol} {}{}code {}{}",
+                labels.destination_unreachable, labels.paren_open, message.code, labels.paren_close
             ),
             IcmpKind::EchoRequest => write!(f, "{protocol} {}", labels.echo_request),
             IcmpKind::EchoReply => write!(f, "{protocol} {}", labels.echo_reply),

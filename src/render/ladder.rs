@@ -1,11 +1,15 @@
 //! The ladder diagram: the client on the left, the server on the right, one arrow per packet between them.
 //!
 //! ```text
-//!                         client                                                     server
-//!   +0.000000s #1                ─── SYN seq=0 ─────────────────────────────────────▶
-//!                                    Ethernet 14 + IPv4 20 + TCP 40 + 0 B
-//!                                    <what the packet means>
-//!                       SYN-SENT                                                     SYN-RECEIVED
+//!                           client                                                       server
+//!                    client: connect(127.0.0.1:5000) called
+//!
+//! TCP stream 0: client 127.0.0.1:43210 ⇄ server 127.0.0.1:5000
+//!  +0.000000s #1                   ─── SYN seq=0 ──────────────────────────────────────▶
+//!                                      Ethernet 14 + IPv4 20 + TCP 40 + 0 B
+//!                                      <what the packet means, wrapped within the lane>
+//!                         SYN-SENT                                                       SYN-RECEIVED
+//!  +0.000021s #2                   ◀──────────────────────────── SYN,ACK seq=0 ack=1 ───
 //! ```
 //!
 //! Columns, left to right: a gutter (relative time and frame number), the client's column (its state,
@@ -43,6 +47,8 @@ const SIDE: usize = 14;
 const DETAIL_INDENT: usize = 4;
 /// Extra indent for the second and later lines of a wrapped annotation.
 const HANG: usize = 2;
+/// Below this many columns for details inside the lane, details also use the server's column.
+const NARROW_DETAIL: usize = 40;
 /// An arrow keeps at least this many columns around its label: "─── " before, " ──▶" after.
 const ARROW_DECORATION: usize = 8;
 
@@ -163,11 +169,21 @@ impl<W: Write> LadderRenderer<W> {
         Ok(())
     }
 
+    /// Columns for detail lines: the lane after the indent, or up to the right edge on narrow terminals.
+    fn detail_width(&self) -> usize {
+        let in_lane = self.lane - DETAIL_INDENT;
+        if in_lane < NARROW_DETAIL {
+            self.width - self.lane_start() - DETAIL_INDENT
+        } else {
+            in_lane
+        }
+    }
+
     /// A detail line under an arrow: `args` wrapped within the lane.
     fn detail(&mut self, tone: Tone, args: fmt::Arguments<'_>) -> io::Result<()> {
         fill(&mut self.scratch, args)?;
         let indent = self.lane_start() + DETAIL_INDENT;
-        self.write_scratch_wrapped(tone, indent, self.lane - DETAIL_INDENT)
+        self.write_scratch_wrapped(tone, indent, self.detail_width())
     }
 
     fn write_arrow(&mut self, direction: Direction, label: Option<&str>) -> io::Result<()> {
@@ -360,7 +376,7 @@ impl<W: Write> Sink for LadderRenderer<W> {
 
         if !fits {
             let indent = self.lane_start() + DETAIL_INDENT;
-            self.write_scratch_wrapped(tone, indent, self.lane - DETAIL_INDENT)?;
+            self.write_scratch_wrapped(tone, indent, self.detail_width())?;
         }
         if direction == Direction::Unknown && packet.ip.is_some() {
             self.detail(Tone::Detail, format_args!("{}", Addresses { packet }))?;
