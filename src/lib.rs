@@ -11,5 +11,7 @@ pub mod commands;
 pub mod decode;
 pub mod lang;
 pub mod pipeline;
+pub mod render;
 pub mod sandbox;
+pub mod scenario;
 pub mod timeline;
