@@ -68,7 +68,10 @@ pub enum Annotation {
     /// A UDP datagram: 8-byte header plus `payload` bytes, no handshake and no ACK.
     UdpDatagram { from: Role, payload: u32 },
     /// ICMP port unreachable for a UDP datagram (packet `datagram`, if it was captured).
-    IcmpPortUnreachable { datagram: Option<u64>, port: Option<u16> },
+    IcmpPortUnreachable {
+        datagram: Option<u64>,
+        port: Option<u16>,
+    },
     /// Another ICMP message, named by type and code.
     Icmp { icmp_type: u8, code: u8 },
     /// The first packet of this connection that the capture saw was not a SYN: it started earlier.

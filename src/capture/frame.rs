@@ -11,7 +11,10 @@ pub struct Timestamp(pub i64);
 
 impl Timestamp {
     pub fn from_parts(secs: i64, nanos: u32) -> Self {
-        Timestamp(secs.saturating_mul(1_000_000_000).saturating_add(nanos as i64))
+        Timestamp(
+            secs.saturating_mul(1_000_000_000)
+                .saturating_add(nanos as i64),
+        )
     }
     pub fn secs(self) -> i64 {
         self.0.div_euclid(1_000_000_000)

@@ -3,8 +3,10 @@
 //! Every source implements [`FrameSource`], so the rest of the pipeline does not care which it reads.
 
 mod frame;
+mod live;
 
 pub use frame::{Frame, LinkType, Timestamp};
+pub use live::LiveSource;
 
 use serde::Serialize;
 

@@ -37,7 +37,11 @@ pub struct DecodeError {
 
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} at byte {}: {}", self.layer, self.offset, self.message)
+        write!(
+            f,
+            "{} at byte {}: {}",
+            self.layer, self.offset, self.message
+        )
     }
 }
 

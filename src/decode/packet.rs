@@ -65,7 +65,10 @@ pub enum Transport<'a> {
     Udp(UdpDatagram<'a>),
     Icmp(IcmpMessage),
     /// An IP protocol socklab does not explain, or a non-first fragment.
-    OtherIp { protocol: u8, payload_len: u32 },
+    OtherIp {
+        protocol: u8,
+        payload_len: u32,
+    },
     /// The frame carries no IP at all (ARP, LLDP, ...).
     NotIp,
 }
@@ -224,7 +227,9 @@ pub struct IcmpMessage {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum IcmpKind {
     /// Destination unreachable; `port_unreachable` is code 3 (ICMPv4) or code 4 (ICMPv6).
-    DestinationUnreachable { port_unreachable: bool },
+    DestinationUnreachable {
+        port_unreachable: bool,
+    },
     EchoRequest,
     EchoReply,
     TimeExceeded,
