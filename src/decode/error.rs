@@ -35,6 +35,17 @@ pub struct DecodeError {
     pub message: String,
 }
 
+impl DecodeError {
+    /// An error in `layer`, starting at byte `offset` of the frame, explained by the sentence `message`.
+    pub fn new(layer: Layer, offset: usize, message: impl Into<String>) -> Self {
+        DecodeError {
+            layer,
+            offset,
+            message: message.into(),
+        }
+    }
+}
+
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -46,3 +57,69 @@ impl fmt::Display for DecodeError {
 }
 
 impl std::error::Error for DecodeError {}
+
+/// A byte count for sentences: "1 byte", "12 bytes".
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Bytes(pub usize);
+
+impl fmt::Display for Bytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            1 => f.write_str("1 byte"),
+            n => write!(f, "{n} bytes"),
+        }
+    }
+}
+
+/// How far into a header the captured frame reaches: "the frame ends 12 bytes into it".
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct FrameEndsInto(pub usize);
+
+impl fmt::Display for FrameEndsInto {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            0 => f.write_str("the frame ends right where it should start"),
+            n => write!(f, "the frame ends {} into it", Bytes(n)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_names_layer_offset_and_sentence() {
+        let error = DecodeError::new(
+            Layer::Tcp,
+            34,
+            "the frame ends 12 bytes into the TCP header",
+        );
+        assert_eq!(
+            error.to_string(),
+            "TCP header at byte 34: the frame ends 12 bytes into the TCP header"
+        );
+    }
+
+    #[test]
+    fn byte_counts_read_as_english() {
+        assert_eq!(Bytes(1).to_string(), "1 byte");
+        assert_eq!(Bytes(0).to_string(), "0 bytes");
+        assert_eq!(Bytes(40).to_string(), "40 bytes");
+        assert_eq!(
+            FrameEndsInto(0).to_string(),
+            "the frame ends right where it should start"
+        );
+        assert_eq!(
+            FrameEndsInto(12).to_string(),
+            "the frame ends 12 bytes into it"
+        );
+    }
+
+    #[test]
+    fn serializes_layer_in_snake_case() {
+        let error = DecodeError::new(Layer::Icmp, 0, "x");
+        let json = serde_json::to_string(&error).unwrap_or_default();
+        assert_eq!(json, r#"{"layer":"icmp","offset":0,"message":"x"}"#);
+    }
+}

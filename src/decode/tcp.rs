@@ -1,0 +1,385 @@
+//! TCP: the header through etherparse's `TcpSlice`, the options through its `TcpOptionsIterator`,
+//! folded into our fixed-size `TcpOptions`.
+
+use super::error::{Bytes, DecodeError, FrameEndsInto, Layer};
+use super::packet::{TcpFlags, TcpOptions, TcpSegment, MAX_SACK_BLOCKS};
+use etherparse::{TcpOptionElement, TcpOptionReadError, TcpOptionsIterator, TcpSlice};
+
+pub const TCP_MIN_HEADER_LEN: usize = 20;
+/// Byte 12 holds the data offset in its upper 4 bits.
+const DATA_OFFSET_AT: usize = 12;
+
+/// Decodes the TCP segment starting at frame offset `offset`.
+///
+/// `bytes` are the captured segment bytes (never beyond what IP declares); `declared_len` is the segment
+/// length the IP header declares, which exceeds `bytes.len()` when the snap length cut the frame.
+pub fn decode_tcp(
+    bytes: &[u8],
+    offset: usize,
+    declared_len: usize,
+) -> Result<TcpSegment<'_>, DecodeError> {
+    let data_offset = bytes.get(DATA_OFFSET_AT).map(|byte| byte >> 4);
+    let header_len = data_offset.map(|units| usize::from(units) * 4);
+    if let (Some(units), Some(len)) = (data_offset, header_len) {
+        if len < TCP_MIN_HEADER_LEN {
+            return Err(DecodeError::new(
+                Layer::Tcp,
+                offset + DATA_OFFSET_AT,
+                format!(
+                    "the TCP data offset is {units}, which would make the header {len} bytes long; the \
+                     smallest TCP header is {TCP_MIN_HEADER_LEN} bytes (data offset 5)"
+                ),
+            ));
+        }
+    }
+    if declared_len < TCP_MIN_HEADER_LEN {
+        return Err(DecodeError::new(
+            Layer::Tcp,
+            offset,
+            format!(
+                "the IP header leaves only {} for the TCP segment, but a TCP header is at least \
+                 {TCP_MIN_HEADER_LEN} bytes long",
+                Bytes(declared_len)
+            ),
+        ));
+    }
+    if let (Some(units), Some(len)) = (data_offset, header_len) {
+        if len > declared_len {
+            return Err(DecodeError::new(
+                Layer::Tcp,
+                offset + DATA_OFFSET_AT,
+                format!(
+                    "the TCP header says it is {len} bytes long (data offset {units}), but the IP header \
+                     leaves only {} for the whole TCP segment",
+                    Bytes(declared_len)
+                ),
+            ));
+        }
+    }
+    let needed = header_len.unwrap_or(TCP_MIN_HEADER_LEN);
+    if bytes.len() < needed {
+        let claim = match (data_offset, header_len) {
+            (Some(units), Some(len)) if units > 5 => {
+                format!("the TCP header says it is {len} bytes long (data offset {units})")
+            }
+            _ => format!("a TCP header is at least {TCP_MIN_HEADER_LEN} bytes long"),
+        };
+        return Err(DecodeError::new(
+            Layer::Tcp,
+            offset,
+            format!("{claim}, but {}", FrameEndsInto(bytes.len())),
+        ));
+    }
+    let tcp = TcpSlice::from_slice(bytes).map_err(|error| {
+        DecodeError::new(
+            Layer::Tcp,
+            offset,
+            format!("the TCP header could not be read: {error}"),
+        )
+    })?;
+    Ok(TcpSegment {
+        src_port: tcp.source_port(),
+        dst_port: tcp.destination_port(),
+        seq: tcp.sequence_number(),
+        ack: tcp.acknowledgment_number(),
+        flags: flags_of(&tcp),
+        window: tcp.window_size(),
+        header_len: tcp.header_len() as u8,
+        urgent_ptr: tcp.urgent_pointer(),
+        checksum: tcp.checksum(),
+        options: parse_options(tcp.options()),
+        payload_len: u32::try_from(declared_len.saturating_sub(tcp.header_len()))
+            .unwrap_or(u32::MAX),
+        payload: tcp.payload(),
+    })
+}
+
+fn flags_of(tcp: &TcpSlice<'_>) -> TcpFlags {
+    let bits = [
+        (tcp.fin(), TcpFlags::FIN),
+        (tcp.syn(), TcpFlags::SYN),
+        (tcp.rst(), TcpFlags::RST),
+        (tcp.psh(), TcpFlags::PSH),
+        (tcp.ack(), TcpFlags::ACK),
+        (tcp.urg(), TcpFlags::URG),
+        (tcp.ece(), TcpFlags::ECE),
+        (tcp.cwr(), TcpFlags::CWR),
+        (tcp.ns(), TcpFlags::NS),
+    ];
+    TcpFlags(
+        bits.iter()
+            .filter(|(set, _)| *set)
+            .fold(0, |all, (_, bit)| all | bit),
+    )
+}
+
+/// Reads TCP option bytes into [`TcpOptions`]. Never fails: where the bytes stop making sense,
+/// `malformed_at` records the offset within the options and reading stops.
+pub fn parse_options(options: &[u8]) -> TcpOptions {
+    let mut parsed = TcpOptions::default();
+    let mut iterator = TcpOptionsIterator::from_slice(options);
+    loop {
+        let at = options.len() - iterator.rest().len();
+        match iterator.next() {
+            None => break,
+            Some(Ok(element)) => record(&mut parsed, element),
+            Some(Err(TcpOptionReadError::UnknownId(kind))) => {
+                // etherparse stops at kinds it does not know; every option but EOL and NOP carries its own
+                // length, so skip it and carry on.
+                let length = options.get(at + 1).map_or(0, |&len| usize::from(len));
+                let Some(rest) = options.get(at + length..).filter(|_| length >= 2) else {
+                    parsed.malformed_at = Some(saturating_u8(at));
+                    break;
+                };
+                parsed.unknown_count = parsed.unknown_count.saturating_add(1);
+                parsed.first_unknown_kind.get_or_insert(kind);
+                iterator = TcpOptionsIterator::from_slice(rest);
+            }
+            Some(Err(_)) => {
+                parsed.malformed_at = Some(saturating_u8(at));
+                break;
+            }
+        }
+    }
+    parsed
+}
+
+fn record(parsed: &mut TcpOptions, element: TcpOptionElement) {
+    match element {
+        TcpOptionElement::Noop => parsed.nop_count = parsed.nop_count.saturating_add(1),
+        TcpOptionElement::MaximumSegmentSize(mss) => parsed.mss = Some(mss),
+        TcpOptionElement::WindowScale(shift) => parsed.window_scale = Some(shift),
+        TcpOptionElement::SelectiveAcknowledgementPermitted => parsed.sack_permitted = true,
+        TcpOptionElement::SelectiveAcknowledgement(first, more) => {
+            for block in std::iter::once(first).chain(more.into_iter().flatten()) {
+                let count = usize::from(parsed.sack_block_count);
+                if count < MAX_SACK_BLOCKS {
+                    parsed.sack_blocks[count] = block;
+                    parsed.sack_block_count += 1;
+                }
+            }
+        }
+        TcpOptionElement::Timestamp(value, echo_reply) => {
+            parsed.timestamps = Some((value, echo_reply))
+        }
+    }
+}
+
+fn saturating_u8(value: usize) -> u8 {
+    u8::try_from(value).unwrap_or(u8::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use etherparse::TcpHeader;
+
+    /// A TCP header with the given flags setter and raw options, followed by `payload`.
+    fn segment(options: &[u8], payload: &[u8], set: impl FnOnce(&mut TcpHeader)) -> Vec<u8> {
+        let mut header = TcpHeader::new(40000, 80, 0xfffffff0, 65535);
+        header.set_options_raw(options).unwrap();
+        set(&mut header);
+        let mut bytes = header.to_bytes().to_vec();
+        bytes.extend_from_slice(payload);
+        bytes
+    }
+
+    #[test]
+    fn header_fields_and_every_flag() {
+        let bytes = segment(&[], b"hello", |h| {
+            h.acknowledgment_number = 0x01020304;
+            h.ns = true;
+            h.fin = true;
+            h.syn = true;
+            h.rst = true;
+            h.psh = true;
+            h.ack = true;
+            h.urg = true;
+            h.ece = true;
+            h.cwr = true;
+            h.urgent_pointer = 7;
+            h.checksum = 0xbeef;
+        });
+        let tcp = decode_tcp(&bytes, 34, bytes.len()).unwrap();
+        assert_eq!(tcp.src_port, 40000);
+        assert_eq!(tcp.dst_port, 80);
+        assert_eq!(tcp.seq, 0xfffffff0);
+        assert_eq!(tcp.ack, 0x01020304);
+        assert_eq!(tcp.flags, TcpFlags(0x1ff));
+        assert_eq!(tcp.window, 65535);
+        assert_eq!(tcp.header_len, 20);
+        assert_eq!(tcp.urgent_ptr, 7);
+        assert_eq!(tcp.checksum, 0xbeef);
+        assert_eq!(tcp.options, TcpOptions::default());
+        assert_eq!(tcp.payload_len, 5);
+        assert_eq!(tcp.payload, b"hello");
+    }
+
+    #[test]
+    fn each_flag_maps_to_its_own_bit() {
+        type SetFlag = fn(&mut TcpHeader);
+        let cases: [(SetFlag, u16); 9] = [
+            (|h| h.fin = true, TcpFlags::FIN),
+            (|h| h.syn = true, TcpFlags::SYN),
+            (|h| h.rst = true, TcpFlags::RST),
+            (|h| h.psh = true, TcpFlags::PSH),
+            (|h| h.ack = true, TcpFlags::ACK),
+            (|h| h.urg = true, TcpFlags::URG),
+            (|h| h.ece = true, TcpFlags::ECE),
+            (|h| h.cwr = true, TcpFlags::CWR),
+            (|h| h.ns = true, TcpFlags::NS),
+        ];
+        for (set, bit) in cases {
+            let bytes = segment(&[], &[], set);
+            assert_eq!(decode_tcp(&bytes, 0, 20).unwrap().flags, TcpFlags(bit));
+        }
+    }
+
+    #[test]
+    fn syn_options_mss_sack_permitted_timestamps_nop_window_scale() {
+        // Linux's SYN: mss 1460, sackOK, TS val 2044906138 ecr 0, nop, wscale 7.
+        let options = [
+            2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0x79, 0xe2, 0xca, 0x9a, 0, 0, 0, 0, 1, 3, 3, 7,
+        ];
+        let bytes = segment(&options, &[], |h| h.syn = true);
+        let tcp = decode_tcp(&bytes, 0, bytes.len()).unwrap();
+        assert_eq!(tcp.header_len, 40);
+        assert_eq!(tcp.payload_len, 0);
+        assert_eq!(
+            tcp.options,
+            TcpOptions {
+                mss: Some(1460),
+                window_scale: Some(7),
+                sack_permitted: true,
+                timestamps: Some((2044906138, 0)),
+                nop_count: 1,
+                ..TcpOptions::default()
+            }
+        );
+    }
+
+    #[test]
+    fn sack_blocks() {
+        let mut options = vec![1, 1, 5, 26];
+        for edge in [100u32, 200, 300, 400, 500, 600] {
+            options.extend_from_slice(&edge.to_be_bytes());
+        }
+        let parsed = parse_options(&options);
+        assert_eq!(parsed.nop_count, 2);
+        assert_eq!(parsed.sack_block_count, 3);
+        assert_eq!(parsed.sack_blocks(), &[(100, 200), (300, 400), (500, 600)]);
+        assert_eq!(parsed.malformed_at, None);
+
+        let mut four = vec![5, 34];
+        for edge in 1u32..=8 {
+            four.extend_from_slice(&edge.to_be_bytes());
+        }
+        let parsed = parse_options(&four);
+        assert_eq!(parsed.sack_blocks(), &[(1, 2), (3, 4), (5, 6), (7, 8)]);
+    }
+
+    #[test]
+    fn unknown_options_are_counted_and_skipped() {
+        // MPTCP (30, 12 bytes), then NOP, NOP, then kind 34 (TFO cookie, 2 bytes), then MSS.
+        let mut options = vec![30, 12, 0x10, 0x81];
+        options.extend_from_slice(&[0; 8]);
+        options.extend_from_slice(&[1, 1, 34, 2, 2, 4, 0x05, 0xb4]);
+        let parsed = parse_options(&options);
+        assert_eq!(parsed.unknown_count, 2);
+        assert_eq!(parsed.first_unknown_kind, Some(30));
+        assert_eq!(parsed.nop_count, 2);
+        assert_eq!(parsed.mss, Some(1460));
+        assert_eq!(parsed.malformed_at, None);
+    }
+
+    #[test]
+    fn end_of_option_list_stops_reading() {
+        let parsed = parse_options(&[1, 0, 2, 4, 0x05, 0xb4]);
+        assert_eq!(parsed.nop_count, 1);
+        assert_eq!(parsed.mss, None);
+        assert_eq!(parsed.malformed_at, None);
+    }
+
+    #[test]
+    fn malformed_options_are_not_fatal() {
+        // MSS with length 3 at offset 2.
+        let parsed = parse_options(&[1, 1, 2, 3, 0, 0, 0, 0]);
+        assert_eq!(parsed.nop_count, 2);
+        assert_eq!(parsed.malformed_at, Some(2));
+
+        // Unknown kind whose length runs past the options.
+        let parsed = parse_options(&[1, 48, 48, 0, 0, 0, 0, 0]);
+        assert_eq!(parsed.malformed_at, Some(1));
+        assert_eq!(parsed.unknown_count, 0);
+
+        // Unknown kind with length 0 or 1 would never advance.
+        assert_eq!(parse_options(&[99, 0, 0, 0]).malformed_at, Some(0));
+        assert_eq!(parse_options(&[1, 1, 1, 99]).malformed_at, Some(3));
+
+        // Timestamps cut short.
+        assert_eq!(parse_options(&[8, 10, 0, 0]).malformed_at, Some(0));
+
+        // A whole segment with bad options still decodes.
+        let bytes = segment(&[2, 3, 0, 0], &[], |h| h.syn = true);
+        let tcp = decode_tcp(&bytes, 0, bytes.len()).unwrap();
+        assert_eq!(tcp.options.malformed_at, Some(0));
+        assert!(tcp.flags.syn());
+    }
+
+    #[test]
+    fn snap_length_cut_keeps_the_declared_payload_length() {
+        let bytes = segment(&[], &[7; 100], |h| h.psh = true);
+        let tcp = decode_tcp(&bytes[..50], 0, bytes.len()).unwrap();
+        assert_eq!(tcp.payload_len, 100);
+        assert_eq!(tcp.payload, &[7; 30]);
+    }
+
+    #[test]
+    fn data_offset_below_five_is_an_error() {
+        let mut bytes = segment(&[], &[0; 20], |_| {});
+        bytes[12] = 0x30;
+        let error = decode_tcp(&bytes, 34, bytes.len()).unwrap_err();
+        assert_eq!((error.layer, error.offset), (Layer::Tcp, 46));
+        assert_eq!(
+            error.message,
+            "the TCP data offset is 3, which would make the header 12 bytes long; the smallest TCP header \
+             is 20 bytes (data offset 5)"
+        );
+    }
+
+    #[test]
+    fn header_longer_than_the_capture_is_an_error() {
+        let mut bytes = segment(&[], &[0; 40], |_| {});
+        bytes[12] = 0xf0;
+        let error = decode_tcp(&bytes[..30], 34, 100).unwrap_err();
+        assert_eq!((error.layer, error.offset), (Layer::Tcp, 34));
+        assert_eq!(
+            error.message,
+            "the TCP header says it is 60 bytes long (data offset 15), but the frame ends 30 bytes into it"
+        );
+        let error = decode_tcp(&bytes[..12], 34, 100).unwrap_err();
+        assert_eq!(
+            error.message,
+            "a TCP header is at least 20 bytes long, but the frame ends 12 bytes into it"
+        );
+    }
+
+    #[test]
+    fn header_longer_than_ip_allows_is_an_error() {
+        let mut bytes = segment(&[], &[0; 40], |_| {});
+        bytes[12] = 0xf0;
+        let error = decode_tcp(&bytes[..40], 34, 40).unwrap_err();
+        assert_eq!((error.layer, error.offset), (Layer::Tcp, 46));
+        assert_eq!(
+            error.message,
+            "the TCP header says it is 60 bytes long (data offset 15), but the IP header leaves only 40 \
+             bytes for the whole TCP segment"
+        );
+        let error = decode_tcp(&bytes[..12], 34, 12).unwrap_err();
+        assert_eq!((error.layer, error.offset), (Layer::Tcp, 34));
+        assert_eq!(
+            error.message,
+            "the IP header leaves only 12 bytes for the TCP segment, but a TCP header is at least 20 bytes long"
+        );
+    }
+}
