@@ -34,10 +34,8 @@ impl AppError {
     pub fn exit_code(&self) -> i32 {
         match self {
             AppError::Capture(error) => capture_exit_code(error),
-            AppError::Scenario(error) => match error.capture_error() {
-                Some(capture) => capture_exit_code(capture),
-                None => EXIT_FAILED,
-            },
+            AppError::Scenario(ScenarioError::Capture(capture)) => capture_exit_code(capture),
+            AppError::Scenario(_) => EXIT_FAILED,
             AppError::Sandbox(SandboxError::Multithreaded { .. }) => EXIT_FAILED,
             AppError::Sandbox(_) => EXIT_NO_PERMISSION,
             AppError::WriteFile { .. } | AppError::Output(_) => EXIT_IO,

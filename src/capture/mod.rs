@@ -4,11 +4,13 @@
 
 mod file;
 mod frame;
+mod live;
 mod memory;
 mod writer;
 
 pub use file::{CaptureFormat, FileSource, MAX_RECORD_LEN};
 pub use frame::{Frame, LinkType, Timestamp};
+pub use live::LiveSource;
 pub use memory::{MemorySource, OwnedFrame};
 pub use writer::CaptureWriter;
 

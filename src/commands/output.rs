@@ -56,7 +56,7 @@ impl OutputTarget {
                     width: style.width,
                 },
             )),
-            Format::Json => Box::new(JsonRenderer::new(stdout, style.lang)),
+            Format::Json => Box::new(JsonRenderer::new(stdout)),
         };
         let capture = match &args.write {
             Some(path) => {

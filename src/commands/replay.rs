@@ -35,7 +35,6 @@ pub fn replay(args: &ReplayArgs, style: Style) -> Result<(), AppError> {
         }
     }
     pipeline.finish(&source.stats())?;
-    target.sink.flush()?;
     if let Some((path, writer)) = target.capture.take() {
         writer.finish().map_err(|source| AppError::WriteFile { path, source })?;
     }

@@ -18,7 +18,10 @@ pub fn run(args: &RunArgs, style: Style) -> Result<(), AppError> {
     };
     let family = if args.ipv6 { Family::V6 } else { Family::V4 };
     let run = scenario::run(&args.scenario, family)?;
-    let info = scenario::find(&args.scenario).map(|info| info.description.to_string());
+    let info = scenario::catalog()
+        .iter()
+        .find(|info| info.name == args.scenario)
+        .map(|info| info.description.to_string());
     let title = format!("{} ({})", run.name, family);
     let mut target = OutputTarget::open(&args.output, style, &format!("socklab run {}", run.name))?;
     let mut description = info;
@@ -49,7 +52,6 @@ pub fn run(args: &RunArgs, style: Style) -> Result<(), AppError> {
         }
     }
     pipeline.finish(&run.stats)?;
-    target.sink.flush()?;
     if let Some((path, writer)) = target.capture.take() {
         writer.finish().map_err(|source| AppError::WriteFile { path, source })?;
     }

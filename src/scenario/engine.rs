@@ -1,0 +1,402 @@
+//! The step-locked engine: run one socket call, then wait for exactly the packets it must cause.
+//!
+//! Waiting for the packets (instead of sleeping) makes runs fast and their timelines identical: a call's
+//! packets are always recorded after the call and before the next one. Optional packets (a delayed ACK)
+//! are accepted whenever they show up. Frames of other programs or other runs on `lo` are ignored by port.
+
+use super::error::ScenarioError;
+use super::expect::{Expect, Observed, Proto, RunPorts, Side};
+use super::frame::CapturedFrame;
+use super::{Family, ScenarioRun};
+use crate::capture::{CaptureStats, FrameSource, LiveSource, Next};
+use crate::decode;
+use crate::timeline::{CallOutcome, SocketCall, TimelineEntry};
+use std::fmt::Write as _;
+use std::io;
+use std::time::{Duration, Instant};
+
+/// How long a step may wait for its packets. Loopback answers in microseconds; this only bounds failures.
+pub(crate) const STEP_TIMEOUT: Duration = Duration::from_secs(2);
+
+pub(crate) struct Engine {
+    scenario: &'static str,
+    family: Family,
+    source: LiveSource,
+    ports: RunPorts,
+    frames: Vec<CapturedFrame>,
+    /// `observed[i]` describes `frames[i]`.
+    observed: Vec<Observed>,
+    timeline: Vec<TimelineEntry>,
+    /// Optional packets of earlier steps that have not come yet; they are welcome at any time.
+    pending_optional: Vec<Expect>,
+    notes: Vec<String>,
+    /// Frames with our ports that the decoder refused, with the first reason (for error messages).
+    undecodable: (u64, Option<String>),
+    started: Option<Instant>,
+    last_step_done: Option<Instant>,
+}
+
+/// What reading one frame from the capture gave.
+enum Pulled {
+    /// A frame of this run, now `frames[index]`.
+    Ours(usize),
+    /// Someone else's frame (or one that is not IP/TCP/UDP/ICMP).
+    Other,
+    /// Nothing arrived in time.
+    Idle,
+}
+
+impl Engine {
+    /// Opens the capture on `lo`. Call this before creating any socket, so no packet can be missed.
+    pub(crate) fn open(scenario: &'static str, family: Family) -> Result<Engine, ScenarioError> {
+        let source = LiveSource::open("lo")?;
+        Ok(Engine {
+            scenario,
+            family,
+            source,
+            ports: RunPorts::default(),
+            frames: Vec::new(),
+            observed: Vec::new(),
+            timeline: Vec::new(),
+            pending_optional: Vec::new(),
+            notes: Vec::new(),
+            undecodable: (0, None),
+            started: None,
+            last_step_done: None,
+        })
+    }
+
+    pub(crate) fn family(&self) -> Family {
+        self.family
+    }
+
+    /// Declares a port of this run; frames are kept only if their ports are the run's.
+    pub(crate) fn add_port(&mut self, side: Side, proto: Proto, port: u16) {
+        self.ports.add(side, proto, port);
+    }
+
+    pub(crate) fn note(&mut self, note: impl Into<String>) {
+        self.notes.push(note.into());
+    }
+
+    /// What each of this run's frames was, in capture order.
+    pub(crate) fn observed(&self) -> &[Observed] {
+        &self.observed
+    }
+
+    /// A call that returns at once: recorded as returned, then its packets are awaited.
+    /// A failing call is an error of the scenario.
+    pub(crate) fn call<T>(
+        &mut self,
+        actor: &str,
+        call: &str,
+        op: impl FnOnce() -> io::Result<T>,
+        show: impl FnOnce(&T) -> String,
+        expect: &[Expect],
+    ) -> Result<T, ScenarioError> {
+        let result = self.try_call(actor, call, op, show, expect)?;
+        result.map_err(|source| self.socket_error(actor, call, source))
+    }
+
+    /// Like [`Engine::call`], but a failure is an outcome the scenario wants to show (ECONNREFUSED, ...).
+    pub(crate) fn try_call<T>(
+        &mut self,
+        actor: &str,
+        call: &str,
+        op: impl FnOnce() -> io::Result<T>,
+        show: impl FnOnce(&T) -> String,
+        expect: &[Expect],
+    ) -> Result<io::Result<T>, ScenarioError> {
+        self.begin_step()?;
+        let result = op();
+        self.record_outcome(actor, call, &result, show);
+        self.wait_for(call, expect)?;
+        Ok(result)
+    }
+
+    /// A call that blocks until packets went back and forth (connect): recorded as "called", then its
+    /// packets, then "returned", so the order is the same on every run.
+    pub(crate) fn blocking_call<T>(
+        &mut self,
+        actor: &str,
+        call: &str,
+        op: impl FnOnce() -> io::Result<T>,
+        show: impl FnOnce(&T) -> String,
+        expect: &[Expect],
+    ) -> Result<io::Result<T>, ScenarioError> {
+        self.begin_step()?;
+        self.record_called(actor, call);
+        let result = op();
+        self.wait_for(call, expect)?;
+        self.record_outcome(actor, call, &result, show);
+        Ok(result)
+    }
+
+    /// Takes in frames already queued (they belong to earlier steps) and starts the clock.
+    pub(crate) fn begin_step(&mut self) -> Result<(), ScenarioError> {
+        self.started.get_or_insert_with(Instant::now);
+        self.drain()
+    }
+
+    pub(crate) fn record_called(&mut self, actor: &str, call: &str) {
+        self.timeline.push(TimelineEntry::Call(SocketCall {
+            actor: actor.to_string(),
+            call: call.to_string(),
+            outcome: CallOutcome::Called,
+        }));
+    }
+
+    pub(crate) fn record_outcome<T>(
+        &mut self,
+        actor: &str,
+        call: &str,
+        result: &io::Result<T>,
+        show: impl FnOnce(&T) -> String,
+    ) {
+        let outcome = match result {
+            Ok(value) => CallOutcome::Returned { value: show(value) },
+            Err(error) => CallOutcome::Failed {
+                errno: errno_name(error),
+                message: error_message(error),
+            },
+        };
+        self.timeline.push(TimelineEntry::Call(SocketCall {
+            actor: actor.to_string(),
+            call: call.to_string(),
+            outcome,
+        }));
+    }
+
+    pub(crate) fn socket_error(&self, actor: &str, call: &str, source: io::Error) -> ScenarioError {
+        ScenarioError::Socket {
+            scenario: self.scenario,
+            family: self.family,
+            actor: actor.to_string(),
+            call: call.to_string(),
+            source,
+        }
+    }
+
+    pub(crate) fn unexpected(&self, detail: impl Into<String>) -> ScenarioError {
+        ScenarioError::Unexpected {
+            scenario: self.scenario,
+            family: self.family,
+            detail: detail.into(),
+        }
+    }
+
+    /// Reads frames until every required packet of `expect` has arrived, or fails naming `step`.
+    pub(crate) fn wait_for(&mut self, step: &str, expect: &[Expect]) -> Result<(), ScenarioError> {
+        let deadline = Instant::now() + STEP_TIMEOUT;
+        let mut matched = vec![false; expect.len()];
+        let mut seen_during_step: Vec<usize> = Vec::new();
+        let all_required_matched = |matched: &[bool]| {
+            expect
+                .iter()
+                .zip(matched)
+                .all(|(wanted, done)| *done || !wanted.required)
+        };
+        while !all_required_matched(&matched) {
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            if remaining.is_zero() {
+                return Err(self.missing(step, expect, &matched, &seen_during_step));
+            }
+            let Pulled::Ours(index) = self.pull(remaining)? else {
+                continue;
+            };
+            seen_during_step.push(index);
+            let observed = self.observed[index];
+            let current = expect
+                .iter()
+                .zip(matched.iter_mut())
+                .find(|(wanted, done)| !**done && wanted.matches(&observed));
+            match current {
+                Some((_, done)) => *done = true,
+                None => self.account_for_late(index, step),
+            }
+        }
+        for (wanted, done) in expect.iter().zip(&matched) {
+            if !done && !wanted.required {
+                self.pending_optional.push(*wanted);
+            }
+        }
+        self.last_step_done = Some(Instant::now());
+        Ok(())
+    }
+
+    /// Takes in every frame already queued, without waiting.
+    fn drain(&mut self) -> Result<(), ScenarioError> {
+        loop {
+            match self.pull(Duration::ZERO)? {
+                Pulled::Ours(index) => self.account_for_late(index, "before the next call"),
+                Pulled::Other => {}
+                Pulled::Idle => return Ok(()),
+            }
+        }
+    }
+
+    /// A frame the current step did not ask for: a late optional packet, or (noted) a surprise.
+    fn account_for_late(&mut self, index: usize, when: &str) {
+        let observed = self.observed[index];
+        if let Some(position) = self
+            .pending_optional
+            .iter()
+            .position(|wanted| wanted.matches(&observed))
+        {
+            self.pending_optional.remove(position);
+        } else {
+            self.notes.push(format!(
+                "frame {} ({observed}) was not expected by any step (it arrived {when})",
+                index + 1
+            ));
+        }
+    }
+
+    /// Reads one frame, waiting at most `timeout`; keeps it (and puts it on the timeline) if it is ours.
+    fn pull(&mut self, timeout: Duration) -> Result<Pulled, ScenarioError> {
+        let frame = match self.source.next_frame_within(timeout)? {
+            Next::Frame(frame) => frame,
+            Next::Idle => return Ok(Pulled::Idle),
+            Next::End => {
+                return Err(self.unexpected("the live capture on lo ended"));
+            }
+        };
+        let packet = match decode::decode(&frame) {
+            Ok(packet) => packet,
+            Err(error) => {
+                self.undecodable.0 += 1;
+                self.undecodable.1.get_or_insert_with(|| error.to_string());
+                return Ok(Pulled::Other);
+            }
+        };
+        let Some(observed) = Observed::classify(&packet, self.family, &self.ports) else {
+            return Ok(Pulled::Other);
+        };
+        let index = self.frames.len();
+        self.frames
+            .push(CapturedFrame::copy_of(&frame, index as u64 + 1));
+        self.observed.push(observed);
+        self.timeline.push(TimelineEntry::Frame(index));
+        Ok(Pulled::Ours(index))
+    }
+
+    fn missing(
+        &self,
+        step: &str,
+        expect: &[Expect],
+        matched: &[bool],
+        seen_during_step: &[usize],
+    ) -> ScenarioError {
+        let missing: Vec<String> = expect
+            .iter()
+            .zip(matched)
+            .filter(|(wanted, done)| wanted.required && !**done)
+            .map(|(wanted, _)| wanted.to_string())
+            .collect();
+        let expected: Vec<String> = expect.iter().map(ToString::to_string).collect();
+        let mut seen: Vec<String> = seen_during_step
+            .iter()
+            .map(|index| format!("frame {}: {}", index + 1, self.observed[*index]))
+            .collect();
+        if seen.is_empty() {
+            seen.push("none of this run's packets".to_string());
+        }
+        let mut seen = seen.join(", ");
+        if let (count @ 1.., Some(first)) = &self.undecodable {
+            let _ = write!(
+                seen,
+                "; {count} frame(s) on lo could not be decoded, the first because: {first}"
+            );
+        }
+        ScenarioError::MissingPackets {
+            scenario: self.scenario,
+            family: self.family,
+            step: step.to_string(),
+            missing: missing.join(" and "),
+            expected: expected.join(", "),
+            seen,
+            timeout_ms: STEP_TIMEOUT.as_millis() as u64,
+        }
+    }
+
+    /// Takes in what is already queued and hands over the run.
+    pub(crate) fn finish(mut self, tries: u32) -> Result<ScenarioRun, ScenarioError> {
+        self.drain()?;
+        let stats: CaptureStats = self.source.stats();
+        if !stats.is_complete() {
+            self.notes.push(format!(
+                "the kernel dropped {} frame(s) on lo during this run, so this capture may be incomplete",
+                stats.kernel_drops
+            ));
+        }
+        let elapsed = match (self.started, self.last_step_done) {
+            (Some(start), Some(end)) => end.saturating_duration_since(start),
+            _ => Duration::ZERO,
+        };
+        Ok(ScenarioRun {
+            name: self.scenario,
+            family: self.family,
+            frames: self.frames,
+            timeline: self.timeline,
+            stats,
+            tries,
+            notes: self.notes,
+            elapsed,
+        })
+    }
+}
+
+/// The errno's C name ("ECONNREFUSED"), which is what a learner looks up.
+pub(crate) fn errno_name(error: &io::Error) -> String {
+    let Some(code) = error.raw_os_error() else {
+        return format!("{:?}", error.kind());
+    };
+    let name = match code {
+        libc::ECONNREFUSED => "ECONNREFUSED",
+        libc::ECONNRESET => "ECONNRESET",
+        libc::ECONNABORTED => "ECONNABORTED",
+        libc::EAGAIN => "EAGAIN",
+        libc::EPIPE => "EPIPE",
+        libc::ETIMEDOUT => "ETIMEDOUT",
+        libc::ENOTCONN => "ENOTCONN",
+        libc::EADDRINUSE => "EADDRINUSE",
+        libc::EADDRNOTAVAIL => "EADDRNOTAVAIL",
+        libc::EHOSTUNREACH => "EHOSTUNREACH",
+        libc::ENETUNREACH => "ENETUNREACH",
+        libc::EINVAL => "EINVAL",
+        libc::EINTR => "EINTR",
+        libc::EINPROGRESS => "EINPROGRESS",
+        libc::EISCONN => "EISCONN",
+        libc::EBADF => "EBADF",
+        libc::EMSGSIZE => "EMSGSIZE",
+        libc::EPERM => "EPERM",
+        libc::EACCES => "EACCES",
+        _ => return format!("errno {code}"),
+    };
+    name.to_string()
+}
+
+/// The error's text without Rust's " (os error N)" suffix: "Connection refused".
+fn error_message(error: &io::Error) -> String {
+    let text = error.to_string();
+    match text.rfind(" (os error ") {
+        Some(cut) => text[..cut].to_string(),
+        None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errno_names_and_messages_read_like_c() {
+        let refused = io::Error::from_raw_os_error(libc::ECONNREFUSED);
+        assert_eq!(errno_name(&refused), "ECONNREFUSED");
+        assert_eq!(error_message(&refused), "Connection refused");
+        let odd = io::Error::from_raw_os_error(4095);
+        assert_eq!(errno_name(&odd), "errno 4095");
+        let custom = io::Error::other("boom");
+        assert_eq!(error_message(&custom), "boom");
+    }
+}
