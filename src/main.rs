@@ -9,9 +9,15 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
-        Command::Run(args) => commands::run(args, Style::resolve(cli.color, cli.lang, args.output.width)),
-        Command::Replay(args) => commands::replay(args, Style::resolve(cli.color, cli.lang, args.output.width)),
-        Command::Scenarios => commands::scenarios(&mut std::io::stdout().lock()).map_err(AppError::from),
+        Command::Run(args) => {
+            commands::run(args, Style::resolve(cli.color, cli.lang, args.output.width))
+        }
+        Command::Replay(args) => {
+            commands::replay(args, Style::resolve(cli.color, cli.lang, args.output.width))
+        }
+        Command::Scenarios => {
+            commands::scenarios(&mut std::io::stdout().lock()).map_err(AppError::from)
+        }
     };
     match result {
         Ok(()) => ExitCode::from(EXIT_OK as u8),

@@ -23,7 +23,9 @@ impl Style {
         Style {
             color: choice.resolve(no_color.as_deref(), is_terminal),
             lang: lang.unwrap_or_else(Lang::from_env),
-            width: width.unwrap_or_else(|| terminal_width().unwrap_or(100)).clamp(60, 400),
+            width: width
+                .unwrap_or_else(|| terminal_width().unwrap_or(100))
+                .clamp(60, 400),
         }
     }
 }
@@ -46,7 +48,10 @@ pub struct OutputTarget {
 
 impl OutputTarget {
     pub fn open(args: &OutputArgs, style: Style, section_comment: &str) -> Result<Self, AppError> {
-        let stdout: Box<dyn Write> = Box::new(BufWriter::with_capacity(64 * 1024, std::io::stdout().lock()));
+        let stdout: Box<dyn Write> = Box::new(BufWriter::with_capacity(
+            64 * 1024,
+            std::io::stdout().lock(),
+        ));
         let sink: Box<dyn Sink> = match args.format {
             Format::Text => Box::new(LadderRenderer::new(
                 stdout,
@@ -60,10 +65,11 @@ impl OutputTarget {
         };
         let capture = match &args.write {
             Some(path) => {
-                let writer = CaptureWriter::create_with_comment(path, Some(section_comment)).map_err(|source| AppError::WriteFile {
-                    path: path.clone(),
-                    source,
-                })?;
+                let writer = CaptureWriter::create_with_comment(path, Some(section_comment))
+                    .map_err(|source| AppError::WriteFile {
+                        path: path.clone(),
+                        source,
+                    })?;
                 Some((path.clone(), writer))
             }
             None => None,

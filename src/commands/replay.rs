@@ -36,7 +36,9 @@ pub fn replay(args: &ReplayArgs, style: Style) -> Result<(), AppError> {
     }
     pipeline.finish(&source.stats())?;
     if let Some((path, writer)) = target.capture.take() {
-        writer.finish().map_err(|source| AppError::WriteFile { path, source })?;
+        writer
+            .finish()
+            .map_err(|source| AppError::WriteFile { path, source })?;
     }
     match read_error {
         Some(error) => Err(error.into()),

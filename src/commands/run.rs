@@ -53,7 +53,9 @@ pub fn run(args: &RunArgs, style: Style) -> Result<(), AppError> {
     }
     pipeline.finish(&run.stats)?;
     if let Some((path, writer)) = target.capture.take() {
-        writer.finish().map_err(|source| AppError::WriteFile { path, source })?;
+        writer
+            .finish()
+            .map_err(|source| AppError::WriteFile { path, source })?;
     }
     Ok(())
 }

@@ -79,11 +79,13 @@ pub(crate) fn closed_port(family: Family) -> Result<ScenarioRun, ScenarioError> 
             closed,
             &datagram_and_error,
         ) {
-            Err(error @ ScenarioError::MissingPackets { .. }) => return Ok(Attempt::Retry {
-                reason: format!(
+            Err(error @ ScenarioError::MissingPackets { .. }) => {
+                return Ok(Attempt::Retry {
+                    reason: format!(
                     "no ICMP error came back, so another program may have bound the port ({error})"
                 ),
-            }),
+                })
+            }
             other => other?,
         }
         add_client_port(&mut engine, "client", &client)?;
