@@ -6,9 +6,8 @@
 
 use super::error::ScenarioError;
 use super::expect::{Expect, Observed, Proto, RunPorts, Side};
-use super::frame::CapturedFrame;
 use super::{Family, ScenarioRun};
-use crate::capture::{CaptureStats, FrameSource, LiveSource, Next};
+use crate::capture::{CaptureStats, FrameSource, LiveSource, Next, OwnedFrame};
 use crate::decode;
 use crate::timeline::{CallOutcome, SocketCall, TimelineEntry};
 use std::fmt::Write as _;
@@ -23,7 +22,7 @@ pub(crate) struct Engine {
     family: Family,
     source: LiveSource,
     ports: RunPorts,
-    frames: Vec<CapturedFrame>,
+    frames: Vec<OwnedFrame>,
     /// `observed[i]` describes `frames[i]`.
     observed: Vec<Observed>,
     timeline: Vec<TimelineEntry>,
@@ -289,8 +288,10 @@ impl Engine {
             return Ok(Pulled::Other);
         };
         let index = self.frames.len();
-        self.frames
-            .push(CapturedFrame::copy_of(&frame, index as u64 + 1));
+        self.frames.push(OwnedFrame {
+            number: index as u64 + 1,
+            ..OwnedFrame::from(frame)
+        });
         self.observed.push(observed);
         self.timeline.push(TimelineEntry::Frame(index));
         Ok(Pulled::Ours(index))

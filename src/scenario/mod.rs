@@ -9,7 +9,6 @@ mod catalog;
 mod engine;
 mod error;
 mod expect;
-mod frame;
 mod retry;
 mod sockets;
 mod starting_line;
@@ -21,7 +20,6 @@ mod udp;
 
 pub use catalog::{catalog, run, ScenarioInfo};
 pub use error::ScenarioError;
-pub use frame::CapturedFrame;
 
 use crate::capture::CaptureStats;
 use crate::timeline::TimelineEntry;
@@ -82,7 +80,7 @@ pub struct ScenarioRun {
     /// The sockets whose ports the run's frames were selected by.
     pub endpoints: Vec<Endpoint>,
     /// The run's own frames (other traffic on `lo` is left out), numbered from 1.
-    pub frames: Vec<CapturedFrame>,
+    pub frames: Vec<crate::capture::OwnedFrame>,
     /// Calls and frames, in the order they happened.
     pub timeline: Vec<TimelineEntry>,
     /// The capture's counters: `kernel_drops > 0` means the capture is not complete.
