@@ -236,3 +236,54 @@ fn replay_needs_no_privilege() {
     );
     assert!(stdout.contains("teardown 4/4"), "{stdout}");
 }
+
+#[test]
+fn host_net_without_cap_net_raw_names_the_fix() {
+    let socklab = Socklab::new();
+    // SAFETY: geteuid has no preconditions.
+    let output = if unsafe { libc::geteuid() } == 0 {
+        let binary = socklab.temp().join("socklab");
+        std::fs::copy(env!("CARGO_BIN_EXE_socklab"), &binary).unwrap();
+        for path in [socklab.temp(), binary.as_path()] {
+            std::process::Command::new("chmod")
+                .arg("a+rx")
+                .arg(path)
+                .status()
+                .unwrap();
+        }
+        match std::process::Command::new("setpriv")
+            .args([
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                "--inh-caps=-all",
+            ])
+            .arg(&binary)
+            .args(["run", "tcp-handshake", "--host-net"])
+            .output()
+        {
+            Ok(output) => output,
+            Err(_) => {
+                eprintln!("SKIPPED: setpriv is not available, so --host-net was not tried without privilege");
+                return;
+            }
+        }
+    } else {
+        socklab
+            .command()
+            .args(["run", "tcp-handshake", "--host-net"])
+            .output()
+            .unwrap()
+    };
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if output.status.code() == Some(0) {
+        eprintln!(
+            "SKIPPED: this user has CAP_NET_RAW, so the missing-privilege message cannot be shown"
+        );
+        return;
+    }
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("CAP_NET_RAW"), "{stderr}");
+    assert!(stderr.contains("sudo"), "{stderr}");
+    assert!(stderr.contains("setcap cap_net_raw+ep"), "{stderr}");
+}
