@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::Socklab;
+use common::{repo_path, Socklab};
 use etherparse::{icmpv4::DestUnreachableHeader, Icmpv4Type, PacketBuilder};
 use socklab::capture::{CaptureWriter, Frame, LinkType, Timestamp};
 use std::io::{Cursor, Read};
@@ -404,6 +404,89 @@ fn stevens_graph_is_valid_svg_that_plots_the_data() {
     assert_eq!(with_class(&document, "sl-ack").len(), 1);
     assert_eq!(with_class(&document, "sl-window").len(), 1);
     assert!(svg.contains("client 127.0.0.1:43210 → server 127.0.0.1:5000"));
+}
+
+// ---- Every recorded scenario -------------------------------------------------------------------------
+
+/// The scenario captures in fixtures/ (recorded by `socklab run ... --write`).
+fn recorded_captures() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(repo_path("fixtures"))
+        .expect("read fixtures/")
+        .filter_map(|entry| entry.ok())
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".pcapng"))
+        .collect();
+    names.sort();
+    names
+}
+
+/// Replays a recorded capture; the absolute path in the output is replaced by `fixtures/NAME`.
+fn replay_recorded(socklab: &Socklab, capture: &str, format: &str) -> String {
+    let path = repo_path("fixtures").join(capture);
+    let path = path.to_str().expect("a UTF-8 path");
+    let outcome = socklab.run(&["replay", path, "--format", format, "--lang", "en"]);
+    outcome.assert_code(0);
+    assert!(outcome.stderr.is_empty(), "{capture}: {}", outcome.stderr);
+    outcome.stdout.replace(path, &format!("fixtures/{capture}"))
+}
+
+#[test]
+fn every_recorded_scenario_draws_one_arrow_per_packet_in_every_picture() {
+    let captures = recorded_captures();
+    assert!(captures.len() >= 20, "{captures:?}");
+    let socklab = Socklab::new();
+    for capture in &captures {
+        let json = replay_recorded(&socklab, capture, "json");
+        let packets = json
+            .lines()
+            .filter(|line| line.contains(r#""type":"packet""#))
+            .count();
+        assert!(packets > 0, "{capture}");
+
+        let svg = replay_recorded(&socklab, capture, "svg");
+        let document = parse_xml(&svg);
+        assert_eq!(
+            with_class(&document, "sl-packet").len(),
+            packets,
+            "{capture}"
+        );
+        let steps = step_labels(&document);
+        let teardown: Vec<&str> = steps
+            .iter()
+            .map(String::as_str)
+            .filter(|step| step.starts_with("teardown"))
+            .collect();
+        if capture.starts_with("tcp-teardown-4") {
+            assert_eq!(
+                teardown,
+                [
+                    "teardown 1/4",
+                    "teardown 2/4",
+                    "teardown 3/4",
+                    "teardown 4/4"
+                ],
+                "{capture}"
+            );
+        } else if capture.starts_with("tcp-teardown-3") {
+            assert_eq!(
+                teardown,
+                ["teardown 1/4", "teardown 2+3/4", "teardown 4/4"],
+                "{capture}"
+            );
+        }
+
+        let html = replay_recorded(&socklab, capture, "html");
+        let page = parse_xml(&html);
+        assert_eq!(with_class(&page, "sl-packet").len(), packets, "{capture}");
+        assert_eq!(with_class(&page, "sl-row").len(), packets, "{capture}");
+
+        parse_xml(&replay_recorded(&socklab, capture, "stevens"));
+
+        let mermaid = replay_recorded(&socklab, capture, "mermaid");
+        let messages = mermaid_messages(&mermaid);
+        assert_eq!(messages.len(), packets, "{capture}: {mermaid}");
+        insta::assert_snapshot!(format!("mermaid-{capture}"), mermaid);
+    }
 }
 
 // ---- Live runs ----------------------------------------------------------------------------------------

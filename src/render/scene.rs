@@ -197,7 +197,7 @@ pub struct Scene {
     pub left_out: u64,
     /// TCP segments of every flow (only when asked for at creation), for time-sequence graphs.
     pub segments: Vec<Segment>,
-    /// Endpoints of every TCP flow seen, by flow index, for the time-sequence graph's title.
+    /// Endpoints of every TCP flow whose segments were kept, for the time-sequence graph's title.
     pub tcp_flows: Vec<FlowInfo>,
     /// TCP segments not kept: beyond [`MAX_SEGMENTS`].
     pub segments_left_out: u64,
@@ -354,14 +354,13 @@ impl Scene {
         if id.protocol != FlowProtocol::Tcp {
             return;
         }
-        if let Some(info) = flow {
-            if verdict.new_flow || !self.tcp_flows.iter().any(|known| known.id == id) {
-                self.tcp_flows.push(*info);
-            }
-        }
         if self.segments.len() >= MAX_SEGMENTS {
             self.segments_left_out = self.segments_left_out.saturating_add(1);
             return;
+        }
+        // Each connection's endpoints, once (a flow is introduced by its first packet).
+        if let (true, Some(info)) = (verdict.new_flow, flow) {
+            self.tcp_flows.push(*info);
         }
         let flags = segment.flags;
         self.segments.push(Segment {

@@ -20,6 +20,7 @@ use super::svg::{text_width, Escaped, Num, FONT_MONO, FONT_SANS};
 use super::text::wrap;
 use crate::analysis::{FlowInfo, Role};
 use crate::lang::Lang;
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
@@ -104,30 +105,25 @@ fn words(lang: Lang) -> &'static Words {
 
 /// The connection to plot: the one with the most payload bytes, and the direction that carried more.
 fn busiest(segments: &[Segment]) -> Option<(u32, Role)> {
-    // (flow, client bytes, server bytes), in the order flows appear.
-    let mut totals: Vec<(u32, u64, u64)> = Vec::new();
+    // Payload bytes (client, server) per flow index; ordered, so a tie goes to the first connection.
+    let mut totals: BTreeMap<u32, (u64, u64)> = BTreeMap::new();
     for segment in segments {
-        let index = match totals.iter().position(|(flow, _, _)| *flow == segment.flow) {
-            Some(index) => index,
-            None => {
-                totals.push((segment.flow, 0, 0));
-                totals.len() - 1
-            }
-        };
-        let entry = &mut totals[index];
+        let entry = totals.entry(segment.flow).or_default();
+        let bytes = u64::from(segment.len);
         match segment.from {
-            Role::Client => entry.1 = entry.1.saturating_add(u64::from(segment.len)),
-            Role::Server => entry.2 = entry.2.saturating_add(u64::from(segment.len)),
+            Role::Client => entry.0 = entry.0.saturating_add(bytes),
+            Role::Server => entry.1 = entry.1.saturating_add(bytes),
         }
     }
     let mut best: Option<(u32, u64, u64)> = None;
-    for entry in totals {
-        if best.is_none_or(|(_, c, s)| entry.1 + entry.2 > c + s) {
-            best = Some(entry);
+    for (flow, (client, server)) in totals {
+        let total = client.saturating_add(server);
+        if best.is_none_or(|(_, c, s)| total > c.saturating_add(s)) {
+            best = Some((flow, client, server));
         }
     }
     let (flow, client, server) = best?;
-    if client + server == 0 {
+    if client.saturating_add(server) == 0 {
         return None;
     }
     Some((
@@ -656,6 +652,7 @@ mod tests {
             );
             let mut verdict = fixtures::verdict(from, seq, Some(ack), seq);
             verdict.scaled_window = Some(16_000);
+            verdict.new_flow = number == 1;
             scene.record_packet(&packet, &verdict, Some(&flow));
         };
         for round in 0..4 {
