@@ -9,7 +9,7 @@
 // Several test binaries include this module, each using a part of it (the flag table is complete on purpose).
 #![allow(dead_code)]
 
-mod container;
+pub mod container;
 mod conversation;
 mod link;
 mod wire;
@@ -26,6 +26,24 @@ pub struct Generated {
     pub name: String,
     pub bytes: Vec<u8>,
     pub frames: usize,
+}
+
+/// A short exchange as Ethernet frames (handshake with options, data both ways, teardown, a UDP
+/// datagram and the ICMP port unreachable answering it), for tests that need a small valid capture.
+pub fn small_exchange_frames() -> Vec<Vec<u8>> {
+    let ip = client_ip(false);
+    let mut c = Conversation::new(ip.clone(), (40000, 7), (100, 200));
+    c.handshake(option::mss(1460), option::mss(1460));
+    c.send(Dir::C, PSH | ACK, 5)
+        .send(Dir::S, PSH | ACK, 5)
+        .teardown(Dir::C);
+    let udp = wire::udp_packet(&ip, 40001, 9, b"ping", false);
+    let icmp = wire::icmp_packet(&ip.reversed(), 3, 3, [0; 4], &udp);
+    c.packets
+        .iter()
+        .chain([&udp, &icmp])
+        .map(|packet| Link::Ethernet.frame(packet))
+        .collect()
 }
 
 /// Where a scenario's packets go: framing, then the file format.
