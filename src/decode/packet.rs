@@ -199,7 +199,8 @@ pub struct TcpOptions {
     pub unknown_count: u8,
     /// The kind of the first unknown option, to name it in explanations.
     pub first_unknown_kind: Option<u8>,
-    /// The option bytes could not be parsed to the end; the offset within the options where it failed.
+    /// Offset within the options of the first option that could not be read (a wrong length, or one
+    /// running past the header). Reading goes on after it while its length byte can be followed.
     pub malformed_at: Option<u8>,
 }
 
