@@ -11,8 +11,9 @@ use std::path::PathBuf;
 pub enum AppError {
     #[error(transparent)]
     Capture(#[from] CaptureError),
+    /// Boxed: a scenario error is large, and every command's `Result` would carry its size.
     #[error(transparent)]
-    Scenario(#[from] ScenarioError),
+    Scenario(Box<ScenarioError>),
     #[error(transparent)]
     Sandbox(#[from] SandboxError),
     #[error("cannot write {}: {source}", path.display())]
@@ -33,6 +34,12 @@ pub enum AppError {
     },
 }
 
+impl From<ScenarioError> for AppError {
+    fn from(error: ScenarioError) -> Self {
+        AppError::Scenario(Box::new(error))
+    }
+}
+
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_FAILED: i32 = 1;
 pub const EXIT_USAGE: i32 = 2;
@@ -43,8 +50,10 @@ impl AppError {
     pub fn exit_code(&self) -> i32 {
         match self {
             AppError::Capture(error) => capture_exit_code(error),
-            AppError::Scenario(ScenarioError::Capture(capture)) => capture_exit_code(capture),
-            AppError::Scenario(_) => EXIT_FAILED,
+            AppError::Scenario(error) => match error.as_ref() {
+                ScenarioError::Capture(capture) => capture_exit_code(capture),
+                _ => EXIT_FAILED,
+            },
             AppError::Sandbox(SandboxError::Multithreaded { .. }) => EXIT_FAILED,
             AppError::Sandbox(_) => EXIT_NO_PERMISSION,
             AppError::WriteFile { .. } | AppError::Output(_) => EXIT_IO,

@@ -134,3 +134,37 @@ fn thread_count() -> usize {
         .map(|dir| dir.count())
         .unwrap_or(1)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn blocked(fallback: Fallback) -> String {
+        SandboxError::UsernsBlocked {
+            blocker: UsernsBlocker::AppArmor,
+            source: io::Error::from_raw_os_error(libc::EPERM),
+            fallback,
+        }
+        .to_string()
+    }
+
+    #[test]
+    fn a_blocked_namespace_names_cause_fix_and_the_commands_own_alternative() {
+        let run = blocked(Fallback::HostNet);
+        assert!(run.contains("AppArmor"), "{run}");
+        assert!(run.contains("--host-net"), "{run}");
+        let trace = blocked(Fallback::Watch);
+        assert!(trace.contains("AppArmor"), "{trace}");
+        assert!(
+            !trace.contains("--host-net"),
+            "trace has no --host-net: {trace}"
+        );
+        assert!(trace.contains("socklab watch --port"), "{trace}");
+        let netns = SandboxError::NetnsFailed {
+            source: io::Error::from_raw_os_error(libc::EPERM),
+            fallback: Fallback::Watch,
+        }
+        .to_string();
+        assert!(netns.contains("socklab watch"), "{netns}");
+    }
+}

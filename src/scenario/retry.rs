@@ -4,6 +4,7 @@ use super::engine::Engine;
 use super::{Family, ScenarioError, ScenarioRun};
 
 /// What one attempt of a timing-dependent scenario gave.
+#[allow(clippy::large_enum_variant)] // one value per attempt, moved once: boxing would buy nothing
 pub(crate) enum Attempt {
     /// The wire showed what the scenario is about; finish this engine's run.
     Done(Engine),
