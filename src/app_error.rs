@@ -11,7 +11,7 @@ use std::path::PathBuf;
 pub enum AppError {
     #[error(transparent)]
     Capture(#[from] CaptureError),
-    /// Boxed: a scenario error is large, and every command's `Result` would carry its size.
+    /// Boxed: a scenario error carries the expected and the seen packets, and would bloat every `Result`.
     #[error(transparent)]
     Scenario(Box<ScenarioError>),
     #[error(transparent)]

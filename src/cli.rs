@@ -70,6 +70,10 @@ Exit status: the command's own (killed by signal N: 128+N, as in a shell), excep
 /// and explains it: the three steps of the handshake, the four steps of the teardown, what each
 /// socket call (listen, connect, accept, send, recv, close, shutdown, sendto, recvfrom) caused,
 /// and how big each header is.
+///
+/// Privileges: each `run` happens in its own private network (a fresh network namespace with only
+/// `lo`), which needs no privileges where the kernel allows unprivileged user namespaces. Capturing
+/// on the host's own lo (`--host-net`) needs CAP_NET_RAW. `replay` needs nothing.
 #[derive(Debug, Parser)]
 #[command(name = "socklab", version, after_help = AFTER_HELP, max_term_width = 100)]
 pub struct Cli {

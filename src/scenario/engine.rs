@@ -6,9 +6,8 @@
 
 use super::error::ScenarioError;
 use super::expect::{Expect, Observed, Proto, RunPorts, Side};
-use super::frame::CapturedFrame;
 use super::{Family, ScenarioRun};
-use crate::capture::{CaptureStats, FrameSource, LiveSource, Next};
+use crate::capture::{CaptureStats, FrameSource, LiveSource, Next, OwnedFrame};
 use crate::decode;
 use crate::timeline::{CallOutcome, SocketCall, TimelineEntry};
 use std::fmt::Write as _;
@@ -23,7 +22,7 @@ pub(crate) struct Engine {
     family: Family,
     source: LiveSource,
     ports: RunPorts,
-    frames: Vec<CapturedFrame>,
+    frames: Vec<OwnedFrame>,
     /// `observed[i]` describes `frames[i]`.
     observed: Vec<Observed>,
     timeline: Vec<TimelineEntry>,
@@ -34,6 +33,7 @@ pub(crate) struct Engine {
     undecodable: (u64, Option<String>),
     started: Option<Instant>,
     last_step_done: Option<Instant>,
+    step_timeout: Duration,
 }
 
 /// What reading one frame from the capture gave.
@@ -49,8 +49,22 @@ enum Pulled {
 impl Engine {
     /// Opens the capture on `lo`. Call this before creating any socket, so no packet can be missed.
     pub(crate) fn open(scenario: &'static str, family: Family) -> Result<Engine, ScenarioError> {
-        let source = LiveSource::open("lo")?;
-        Ok(Engine {
+        Ok(Engine::with_source(
+            scenario,
+            family,
+            LiveSource::open("lo")?,
+        ))
+    }
+
+    /// A fresh attempt on the same capture: opening one costs little, but closing one waits for an RCU
+    /// grace period (milliseconds), so retries keep theirs. Frames of the earlier attempt are ignored
+    /// because its ports are forgotten.
+    pub(crate) fn restart(self) -> Engine {
+        Engine::with_source(self.scenario, self.family, self.source)
+    }
+
+    fn with_source(scenario: &'static str, family: Family, source: LiveSource) -> Engine {
+        Engine {
             scenario,
             family,
             source,
@@ -63,7 +77,8 @@ impl Engine {
             undecodable: (0, None),
             started: None,
             last_step_done: None,
-        })
+            step_timeout: STEP_TIMEOUT,
+        }
     }
 
     pub(crate) fn family(&self) -> Family {
@@ -187,7 +202,7 @@ impl Engine {
 
     /// Reads frames until every required packet of `expect` has arrived, or fails naming `step`.
     pub(crate) fn wait_for(&mut self, step: &str, expect: &[Expect]) -> Result<(), ScenarioError> {
-        let deadline = Instant::now() + STEP_TIMEOUT;
+        let deadline = Instant::now() + self.step_timeout;
         let mut matched = vec![false; expect.len()];
         let mut seen_during_step: Vec<usize> = Vec::new();
         let all_required_matched = |matched: &[bool]| {
@@ -273,8 +288,10 @@ impl Engine {
             return Ok(Pulled::Other);
         };
         let index = self.frames.len();
-        self.frames
-            .push(CapturedFrame::copy_of(&frame, index as u64 + 1));
+        self.frames.push(OwnedFrame {
+            number: index as u64 + 1,
+            ..OwnedFrame::from(frame)
+        });
         self.observed.push(observed);
         self.timeline.push(TimelineEntry::Frame(index));
         Ok(Pulled::Ours(index))
@@ -315,20 +332,40 @@ impl Engine {
             missing: missing.join(" and "),
             expected: expected.join(", "),
             seen,
-            timeout_ms: STEP_TIMEOUT.as_millis() as u64,
+            timeout_ms: self.step_timeout.as_millis() as u64,
+        }
+    }
+
+    /// Packets sent at the same moment from two CPUs can reach the capture in one order and carry kernel
+    /// timestamps in the other; the frames keep capture order, and the learner is told.
+    fn note_timestamp_inversions(&mut self) {
+        for pair in self.frames.windows(2) {
+            let backwards = pair[0].timestamp.since(pair[1].timestamp);
+            if backwards > 0 {
+                self.notes.push(format!(
+                    "frames {} and {} were sent at the same moment from two CPUs: the kernel stamped frame {} \
+                     {backwards} ns earlier than frame {}, although the capture received it second",
+                    pair[0].number, pair[1].number, pair[1].number, pair[0].number
+                ));
+            }
         }
     }
 
     /// Takes in what is already queued and hands over the run.
     pub(crate) fn finish(mut self, tries: u32) -> Result<ScenarioRun, ScenarioError> {
         self.drain()?;
-        let stats: CaptureStats = self.source.stats();
+        // The run's own frame count; drops are counted for all of `lo`, since the kernel cannot tell whose.
+        let stats = CaptureStats {
+            frames: self.frames.len() as u64,
+            kernel_drops: self.source.stats().kernel_drops,
+        };
         if !stats.is_complete() {
             self.notes.push(format!(
                 "the kernel dropped {} frame(s) on lo during this run, so this capture may be incomplete",
                 stats.kernel_drops
             ));
         }
+        self.note_timestamp_inversions();
         let elapsed = match (self.started, self.last_step_done) {
             (Some(start), Some(end)) => end.saturating_duration_since(start),
             _ => Duration::ZERO,
@@ -336,6 +373,7 @@ impl Engine {
         Ok(ScenarioRun {
             name: self.scenario,
             family: self.family,
+            endpoints: self.ports.endpoints(self.family),
             frames: self.frames,
             timeline: self.timeline,
             stats,
@@ -388,6 +426,42 @@ fn error_message(error: &io::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scenario::expect;
+
+    #[test]
+    fn a_step_whose_packets_never_come_names_itself_and_what_was_missing() {
+        let mut engine = match Engine::open("demo", Family::V4) {
+            Ok(engine) => engine,
+            Err(error) if error.is_permission_denied() => {
+                eprintln!("SKIPPED (needs CAP_NET_RAW): a_step_whose_packets_never_come: {error}");
+                return;
+            }
+            Err(error) => panic!("{error}"),
+        };
+        engine.step_timeout = Duration::from_millis(30);
+        // Port 1 (tcpmux) is never used on loopback here, so nothing can match.
+        engine.add_port(Side::Server, Proto::Tcp, 1);
+        let started = Instant::now();
+        let error = engine
+            .wait_for(
+                "connect(127.0.0.1:1)",
+                &[
+                    expect::syn(Side::Client),
+                    expect::ack(Side::Server).optional(),
+                ],
+            )
+            .unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(1));
+        let text = error.to_string();
+        assert!(text.contains("demo over IPv4"), "{text}");
+        assert!(text.contains("step \"connect(127.0.0.1:1)\""), "{text}");
+        assert!(
+            text.contains("client→server SYN never arrived within 30 ms"),
+            "{text}"
+        );
+        assert!(text.contains("server→client ACK (optional)"), "{text}");
+        assert!(text.contains("saw none of this run's packets"), "{text}");
+    }
 
     #[test]
     fn errno_names_and_messages_read_like_c() {

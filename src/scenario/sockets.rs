@@ -269,13 +269,13 @@ pub(crate) fn recv_expecting(
 /// close(): the socket is dropped inside the recorded call; `expect` says what that puts on the wire.
 pub(crate) fn close<T>(
     engine: &mut Engine,
-    side: Side,
+    actor: &str,
     socket: T,
     call: &str,
     expect: &[Expect],
 ) -> Result<(), ScenarioError> {
     engine.call(
-        side.actor(),
+        actor,
         call,
         || {
             drop(socket);

@@ -29,7 +29,7 @@ pub(crate) fn stream_vs_datagrams(family: Family) -> Result<ScenarioRun, Scenari
     recv_expecting(&mut engine, Side::Server, &connection.server, &all)?;
     close(
         &mut engine,
-        Side::Client,
+        "client",
         connection.client,
         "close()",
         &[
@@ -40,16 +40,16 @@ pub(crate) fn stream_vs_datagrams(family: Family) -> Result<ScenarioRun, Scenari
     recv_expecting(&mut engine, Side::Server, &connection.server, b"")?;
     close(
         &mut engine,
-        Side::Server,
+        "server",
         connection.server,
         "close()",
         &[expect::fin(Side::Server), expect::ack(Side::Client)],
     )?;
     close(
         &mut engine,
-        Side::Server,
+        "server",
         connection.listener,
-        "close() listening socket",
+        "close(listening socket)",
         &[],
     )?;
 
@@ -70,8 +70,8 @@ pub(crate) fn stream_vs_datagrams(family: Family) -> Result<ScenarioRun, Scenari
     for message in MESSAGES {
         recvfrom_expecting(&mut engine, "server", &server, message)?;
     }
-    close(&mut engine, Side::Client, client, "close()", &[])?;
-    close(&mut engine, Side::Server, server, "close()", &[])?;
+    close(&mut engine, "client", client, "close()", &[])?;
+    close(&mut engine, "server", server, "close()", &[])?;
     engine.finish(1)
 }
 

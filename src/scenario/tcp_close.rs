@@ -6,125 +6,124 @@ use super::engine::Engine;
 use super::expect::{self, Expect, Observation, Observed, Side};
 use super::retry::{with_retries, Attempt};
 use super::sockets::{close, establish, recv_expecting, zero};
+use super::starting_line::{CancelOnDrop, PinnedHere, StartingLine};
 use super::{Family, ScenarioError, ScenarioRun};
 use crate::decode::TcpFlags;
 use std::io;
-use std::net::{Shutdown, TcpStream};
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, Instant};
+use std::net::Shutdown;
 
 /// Attempts before giving up on the FINs crossing.
 const SIMULTANEOUS_TRIES: u32 = 200;
 
-/// How long one thread spins for the other to reach the starting line.
-const MEET_TIMEOUT: Duration = Duration::from_secs(1);
-
 const SHUTDOWN: &str = "shutdown(SHUT_WR)";
 
 pub(crate) fn simultaneous_close(family: Family) -> Result<ScenarioRun, ScenarioError> {
-    with_retries("tcp-simultaneous-close", family, SIMULTANEOUS_TRIES, || {
-        let mut engine = Engine::open("tcp-simultaneous-close", family)?;
-        let connection = establish(&mut engine)?;
-
-        engine.begin_step()?;
-        engine.record_called("client", SHUTDOWN);
-        engine.record_called("server", SHUTDOWN);
-        let (client_result, server_result) =
-            shutdown_together(&connection.client, &connection.server);
-        engine.wait_for(
-            "client and server shutdown(SHUT_WR) at the same moment",
-            &[
-                expect::fin(Side::Client),
-                expect::fin(Side::Server),
-                expect::ack(Side::Client).optional(),
-                expect::ack(Side::Server).optional(),
-            ],
-        )?;
-        if let Err(reason) = fins_crossed(engine.observed()) {
-            return Ok(Attempt::Retry { reason });
-        }
-        // Each side, in CLOSING, acknowledges the other's FIN.
-        let missing_acks: Vec<Expect> = [Side::Client, Side::Server]
-            .into_iter()
-            .filter(|side| !sent_bare_ack_after_fins(engine.observed(), *side))
-            .map(expect::ack)
-            .collect();
-        engine.wait_for("each side acknowledges the other's FIN", &missing_acks)?;
-        engine.record_outcome("client", SHUTDOWN, &client_result, zero);
-        engine.record_outcome("server", SHUTDOWN, &server_result, zero);
-        client_result.map_err(|error| engine.socket_error("client", SHUTDOWN, error))?;
-        server_result.map_err(|error| engine.socket_error("server", SHUTDOWN, error))?;
-
-        recv_expecting(&mut engine, Side::Client, &connection.client, b"")?;
-        recv_expecting(&mut engine, Side::Server, &connection.server, b"")?;
-        close(&mut engine, Side::Client, connection.client, "close()", &[])?;
-        close(&mut engine, Side::Server, connection.server, "close()", &[])?;
-        close(
-            &mut engine,
-            Side::Server,
-            connection.listener,
-            "close() listening socket",
-            &[],
-        )?;
-        Ok(Attempt::Done(engine))
-    })
+    // Two threads on two different CPUs, or they can never act at the same moment.
+    let _pinned = PinnedHere::pin();
+    with_retries(
+        "tcp-simultaneous-close",
+        family,
+        SIMULTANEOUS_TRIES,
+        |engine| {
+            let start = StartingLine::default();
+            std::thread::scope(|scope| {
+                // Started first and kept spinning: waking a sleeping thread (or CPU) can take milliseconds.
+                let client_side = scope.spawn(|| start.run_client(_pinned.other_cpu()));
+                let _release = CancelOnDrop(&start);
+                // A new thread can take milliseconds to get its CPU; that is not the exchange's time.
+                start.wait_until_client_runs().map_err(|error| {
+                    engine.socket_error("client", "starting the client thread", error)
+                })?;
+                attempt(engine, &start, || {
+                    client_side
+                        .join()
+                        .unwrap_or_else(|_| Err(io::Error::other("the client thread panicked")))
+                })
+            })
+        },
+    )
 }
 
-/// Both ends call shutdown(SHUT_WR) as close together as two threads can: each announces itself and
-/// spins until the other has too (a bounded spin, the only one in socklab).
-fn shutdown_together(client: &TcpStream, server: &TcpStream) -> (io::Result<()>, io::Result<()>) {
-    let arrived = AtomicU32::new(0);
-    std::thread::scope(|scope| {
-        let client_side = scope.spawn(|| {
-            meet(&arrived)?;
-            client.shutdown(Shutdown::Write)
-        });
-        let server_result = meet(&arrived).and_then(|()| server.shutdown(Shutdown::Write));
-        let client_result = client_side
-            .join()
-            .unwrap_or_else(|_| Err(io::Error::other("the client thread panicked")));
-        (client_result, server_result)
-    })
-}
+fn attempt(
+    mut engine: Engine,
+    start: &StartingLine,
+    join_client: impl FnOnce() -> io::Result<()>,
+) -> Result<Attempt, ScenarioError> {
+    let connection = establish(&mut engine)?;
+    let client_copy = connection
+        .client
+        .try_clone()
+        .map_err(|error| engine.socket_error("client", "dup()", error))?;
 
-fn meet(arrived: &AtomicU32) -> io::Result<()> {
-    arrived.fetch_add(1, Ordering::AcqRel);
-    let deadline = Instant::now() + MEET_TIMEOUT;
-    let mut spins: u32 = 0;
-    while arrived.load(Ordering::Acquire) < 2 {
-        std::hint::spin_loop();
-        spins = spins.wrapping_add(1);
-        if spins % 1024 == 0 && Instant::now() > deadline {
-            return Err(io::Error::new(
-                io::ErrorKind::TimedOut,
-                "the other thread never reached the starting line",
-            ));
-        }
+    engine.begin_step()?;
+    engine.record_called("client", SHUTDOWN);
+    engine.record_called("server", SHUTDOWN);
+    start.hand_over(client_copy);
+    let server_result = start
+        .start_when_client_is_running()
+        .and_then(|()| connection.server.shutdown(Shutdown::Write));
+    let client_result = join_client();
+    engine.wait_for(
+        "client and server shutdown(SHUT_WR) at the same moment",
+        &[
+            expect::fin(Side::Client),
+            expect::fin(Side::Server),
+            expect::ack(Side::Client).optional(),
+            expect::ack(Side::Server).optional(),
+        ],
+    )?;
+    if let Err(reason) = fins_crossed(engine.observed()) {
+        return Ok(Attempt::Retry { reason, engine });
     }
-    Ok(())
+    // Each side, in CLOSING, acknowledges the other's FIN.
+    let missing_acks: Vec<Expect> = [Side::Client, Side::Server]
+        .into_iter()
+        .filter(|side| !sent_bare_ack_after_fins(engine.observed(), *side))
+        .map(expect::ack)
+        .collect();
+    engine.wait_for("each side acknowledges the other's FIN", &missing_acks)?;
+    engine.record_outcome("client", SHUTDOWN, &client_result, zero);
+    engine.record_outcome("server", SHUTDOWN, &server_result, zero);
+    client_result.map_err(|error| engine.socket_error("client", SHUTDOWN, error))?;
+    server_result.map_err(|error| engine.socket_error("server", SHUTDOWN, error))?;
+
+    recv_expecting(&mut engine, Side::Client, &connection.client, b"")?;
+    recv_expecting(&mut engine, Side::Server, &connection.server, b"")?;
+    close(&mut engine, "client", connection.client, "close()", &[])?;
+    close(&mut engine, "server", connection.server, "close()", &[])?;
+    close(
+        &mut engine,
+        "server",
+        connection.listener,
+        "close(listening socket)",
+        &[],
+    )?;
+    Ok(Attempt::Done(engine))
 }
 
-/// Ok when the second FIN does not acknowledge the first: both were sent before either was acked.
+/// Ok when neither FIN acknowledges the other: both were sent before either was acknowledged.
+/// (Judged both ways, because FINs sent from two CPUs at once have no reliable "first".)
 fn fins_crossed(observed: &[Observed]) -> Result<(), String> {
     let mut fins = observed.iter().filter_map(|frame| match frame.what {
         Observation::Tcp { flags, seq, ack } if flags.fin() => Some((frame, seq, ack, flags)),
         _ => None,
     });
-    let (Some(first), Some(second)) = (fins.next(), fins.next()) else {
+    let (Some(one), Some(other)) = (fins.next(), fins.next()) else {
         return Err("fewer than two FINs were seen".to_string());
     };
-    if first.0.from == second.0.from {
+    if one.0.from == other.0.from {
         return Err("the same side sent FIN twice".to_string());
     }
-    // The first FIN occupies the sequence number after its data; acknowledging it means ack > that number.
-    let first_fin = first.1.wrapping_add(first.0.payload_len);
-    let acked = second.3.has(TcpFlags::ACK) && (second.2.wrapping_sub(first_fin) as i32) > 0;
-    if acked {
-        return Err(format!(
-            "the FINs did not cross: the {}'s FIN already acknowledged the {}'s",
-            second.0.from.actor(),
-            first.0.from.actor()
-        ));
+    for (fin, acker) in [(one, other), (other, one)] {
+        // A FIN occupies the sequence number after its data; acknowledging it means ack > that number.
+        let fin_seq = fin.1.wrapping_add(fin.0.payload_len);
+        if acker.3.has(TcpFlags::ACK) && (acker.2.wrapping_sub(fin_seq) as i32) > 0 {
+            return Err(format!(
+                "the FINs did not cross: the {}'s FIN already acknowledged the {}'s",
+                acker.0.from.actor(),
+                fin.0.from.actor()
+            ));
+        }
     }
     Ok(())
 }
@@ -201,14 +200,5 @@ mod tests {
             segment(Side::Client, FIN_ACK, 7, 0),
         ];
         assert!(fins_crossed(&acked).is_err());
-    }
-
-    #[test]
-    fn the_spin_is_bounded() {
-        let alone = AtomicU32::new(0);
-        let started = Instant::now();
-        let error = meet(&alone).unwrap_err();
-        assert_eq!(error.kind(), io::ErrorKind::TimedOut);
-        assert!(started.elapsed() < MEET_TIMEOUT * 3);
     }
 }

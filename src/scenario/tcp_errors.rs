@@ -48,7 +48,7 @@ pub(crate) fn refused(family: Family) -> Result<ScenarioRun, ScenarioError> {
         &[expect::syn(Side::Client), expect::rst_ack(Side::Server)],
     )?;
     expect_errno(&engine, "client", &connect, result, libc::ECONNREFUSED)?;
-    close(&mut engine, Side::Client, client, "close()", &[])?;
+    close(&mut engine, "client", client, "close()", &[])?;
     drop(placeholder);
     engine.finish(1)
 }
@@ -69,7 +69,7 @@ pub(crate) fn abort(family: Family) -> Result<ScenarioRun, ScenarioError> {
     )?;
     close(
         &mut engine,
-        Side::Client,
+        "client",
         connection.client,
         "close()",
         &[expect::rst_ack(Side::Client)],
@@ -82,12 +82,12 @@ pub(crate) fn abort(family: Family) -> Result<ScenarioRun, ScenarioError> {
         &[],
     )?;
     expect_errno(&engine, "server", "recv(1024)", result, libc::ECONNRESET)?;
-    close(&mut engine, Side::Server, connection.server, "close()", &[])?;
+    close(&mut engine, "server", connection.server, "close()", &[])?;
     close(
         &mut engine,
-        Side::Server,
+        "server",
         connection.listener,
-        "close() listening socket",
+        "close(listening socket)",
         &[],
     )?;
     engine.finish(1)

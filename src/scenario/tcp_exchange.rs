@@ -26,7 +26,7 @@ pub(crate) fn handshake(family: Family) -> Result<ScenarioRun, ScenarioError> {
     recv_expecting(&mut engine, CLIENT, &connection.client, b"world")?;
     close(
         &mut engine,
-        CLIENT,
+        "client",
         connection.client,
         "close()",
         &[expect::fin(CLIENT), expect::ack(SERVER).optional()],
@@ -34,16 +34,16 @@ pub(crate) fn handshake(family: Family) -> Result<ScenarioRun, ScenarioError> {
     recv_expecting(&mut engine, SERVER, &connection.server, b"")?;
     close(
         &mut engine,
-        SERVER,
+        "server",
         connection.server,
         "close()",
         &[expect::fin(SERVER), expect::ack(CLIENT)],
     )?;
     close(
         &mut engine,
-        SERVER,
+        "server",
         connection.listener,
-        "close() listening socket",
+        "close(listening socket)",
         &[],
     )?;
     engine.finish(1)
@@ -51,12 +51,11 @@ pub(crate) fn handshake(family: Family) -> Result<ScenarioRun, ScenarioError> {
 
 /// FIN, ACK, FIN, ACK: the server acknowledges the client's FIN at once (TCP_QUICKACK), closes later.
 pub(crate) fn teardown_4(family: Family) -> Result<ScenarioRun, ScenarioError> {
-    with_retries("tcp-teardown-4", family, TEARDOWN_TRIES, || {
-        let mut engine = Engine::open("tcp-teardown-4", family)?;
+    with_retries("tcp-teardown-4", family, TEARDOWN_TRIES, |mut engine| {
         let connection = establish(&mut engine)?;
         close(
             &mut engine,
-            CLIENT,
+            "client",
             connection.client,
             "close()",
             &[expect::fin(CLIENT), expect::ack(SERVER).optional()],
@@ -79,16 +78,16 @@ pub(crate) fn teardown_4(family: Family) -> Result<ScenarioRun, ScenarioError> {
         )?;
         close(
             &mut engine,
-            SERVER,
+            "server",
             connection.server,
             "close()",
             &[expect::fin(SERVER), expect::ack(CLIENT)],
         )?;
         close(
             &mut engine,
-            SERVER,
+            "server",
             connection.listener,
-            "close() listening socket",
+            "close(listening socket)",
             &[],
         )?;
         let shape = teardown_shape(engine.observed());
@@ -98,6 +97,7 @@ pub(crate) fn teardown_4(family: Family) -> Result<ScenarioRun, ScenarioError> {
                     "the teardown was {} instead of four separate segments",
                     describe(&shape)
                 ),
+                engine,
             });
         }
         Ok(Attempt::Done(engine))
@@ -106,12 +106,11 @@ pub(crate) fn teardown_4(family: Family) -> Result<ScenarioRun, ScenarioError> {
 
 /// FIN, FIN-ACK, ACK: the server's ACK of the client's FIN waits (delayed ACK) and rides on its own FIN.
 pub(crate) fn teardown_3(family: Family) -> Result<ScenarioRun, ScenarioError> {
-    with_retries("tcp-teardown-3", family, TEARDOWN_TRIES, || {
-        let mut engine = Engine::open("tcp-teardown-3", family)?;
+    with_retries("tcp-teardown-3", family, TEARDOWN_TRIES, |mut engine| {
         let connection = establish(&mut engine)?;
         close(
             &mut engine,
-            CLIENT,
+            "client",
             connection.client,
             "close()",
             &[expect::fin(CLIENT), expect::ack(SERVER).optional()],
@@ -119,16 +118,16 @@ pub(crate) fn teardown_3(family: Family) -> Result<ScenarioRun, ScenarioError> {
         recv_expecting(&mut engine, SERVER, &connection.server, b"")?;
         close(
             &mut engine,
-            SERVER,
+            "server",
             connection.server,
             "close()",
             &[expect::fin(SERVER), expect::ack(CLIENT)],
         )?;
         close(
             &mut engine,
-            SERVER,
+            "server",
             connection.listener,
-            "close() listening socket",
+            "close(listening socket)",
             &[],
         )?;
         let shape = teardown_shape(engine.observed());
@@ -138,6 +137,7 @@ pub(crate) fn teardown_3(family: Family) -> Result<ScenarioRun, ScenarioError> {
                     "the teardown was {} (the server's delayed-ACK timer fired before its close())",
                     describe(&shape)
                 ),
+                engine,
             });
         }
         Ok(Attempt::Done(engine))
@@ -162,18 +162,18 @@ pub(crate) fn half_close(family: Family) -> Result<ScenarioRun, ScenarioError> {
     recv_expecting(&mut engine, CLIENT, &connection.client, b"bye")?;
     close(
         &mut engine,
-        SERVER,
+        "server",
         connection.server,
         "close()",
         &[expect::fin(SERVER), expect::ack(CLIENT)],
     )?;
     recv_expecting(&mut engine, CLIENT, &connection.client, b"")?;
-    close(&mut engine, CLIENT, connection.client, "close()", &[])?;
+    close(&mut engine, "client", connection.client, "close()", &[])?;
     close(
         &mut engine,
-        SERVER,
+        "server",
         connection.listener,
-        "close() listening socket",
+        "close(listening socket)",
         &[],
     )?;
     engine.finish(1)

@@ -42,92 +42,99 @@ pub(crate) fn echo(family: Family) -> Result<ScenarioRun, ScenarioError> {
         &[expect::udp(Side::Server, 4)],
     )?;
     recvfrom_expecting(&mut engine, "client", &client, b"pong")?;
-    close(&mut engine, Side::Client, client, "close()", &[])?;
-    close(&mut engine, Side::Server, server, "close()", &[])?;
+    close(&mut engine, "client", client, "close()", &[])?;
+    close(&mut engine, "server", server, "close()", &[])?;
     engine.finish(1)
 }
 
 /// sendto() a closed port: ICMP port unreachable comes back, but an unconnected socket is not told;
 /// a connected one gets ECONNREFUSED from its next recv().
 pub(crate) fn closed_port(family: Family) -> Result<ScenarioRun, ScenarioError> {
-    with_retries("udp-closed-port", family, CLOSED_PORT_TRIES, || {
-        let mut engine = Engine::open("udp-closed-port", family)?;
-        // Ask the kernel for a free port, then release it: nothing is bound there now.
-        let port = new_socket(family, Type::DGRAM)
-            .and_then(|socket| {
-                socket.bind(&SockAddr::from(loopback(family, 0)))?;
-                local_addr(&socket)
-            })
-            .map_err(|error| engine.socket_error("nobody", "bind() to find a free port", error))?
-            .port();
-        engine.add_port(Side::Server, Proto::Udp, port);
-        engine.note(format!(
+    with_retries(
+        "udp-closed-port",
+        family,
+        CLOSED_PORT_TRIES,
+        |mut engine| {
+            // Ask the kernel for a free port, then release it: nothing is bound there now.
+            let port = new_socket(family, Type::DGRAM)
+                .and_then(|socket| {
+                    socket.bind(&SockAddr::from(loopback(family, 0)))?;
+                    local_addr(&socket)
+                })
+                .map_err(|error| {
+                    engine.socket_error("nobody", "bind() to find a free port", error)
+                })?
+                .port();
+            engine.add_port(Side::Server, Proto::Udp, port);
+            engine.note(format!(
             "port {port} was obtained with bind(port 0) and released again, so no socket is bound to it"
         ));
-        let closed = loopback(family, port);
-        let datagram_and_error = [
-            expect::udp(Side::Client, 4),
-            expect::icmp_port_unreachable(Side::Server),
-        ];
+            let closed = loopback(family, port);
+            let datagram_and_error = [
+                expect::udp(Side::Client, 4),
+                expect::icmp_port_unreachable(Side::Server),
+            ];
 
-        let client = new_udp_socket(&mut engine, "client")?;
-        match sendto(
-            &mut engine,
-            "client",
-            &client,
-            b"ping",
-            closed,
-            &datagram_and_error,
-        ) {
-            Err(error @ ScenarioError::MissingPackets { .. }) => {
-                return Ok(Attempt::Retry {
-                    reason: format!(
+            let client = new_udp_socket(&mut engine, "client")?;
+            match sendto(
+                &mut engine,
+                "client",
+                &client,
+                b"ping",
+                closed,
+                &datagram_and_error,
+            ) {
+                Err(error @ ScenarioError::MissingPackets { .. }) => {
+                    return Ok(Attempt::Retry {
+                        reason: format!(
                     "no ICMP error came back, so another program may have bound the port ({error})"
                 ),
-                })
+                        engine,
+                    })
+                }
+                other => other?,
             }
-            other => other?,
-        }
-        add_client_port(&mut engine, "client", &client)?;
-        let call = "recvfrom(1024, MSG_DONTWAIT)";
-        let result = engine.try_call(
-            "client",
-            call,
-            || recv_from(&client, 1024, libc::MSG_DONTWAIT),
-            |(bytes, from)| format!("{} from {from}", received(bytes)),
-            &[],
-        )?;
-        expect_errno(&engine, "client", call, result, libc::EAGAIN)?;
-        engine.note("the unconnected socket was not told about the ICMP error: its recvfrom() found nothing to read (EAGAIN)");
-        close(&mut engine, Side::Client, client, "close()", &[])?;
+            add_client_port(&mut engine, "client", &client)?;
+            let call = "recvfrom(1024, MSG_DONTWAIT)";
+            let result = engine.try_call(
+                "client",
+                call,
+                || recv_from(&client, 1024, libc::MSG_DONTWAIT),
+                |(bytes, from)| format!("{} from {from}", received(bytes)),
+                &[],
+            )?;
+            expect_errno(&engine, "client", call, result, libc::EAGAIN)?;
+            engine.note("the unconnected socket was not told about the ICMP error: its recvfrom() found nothing to read (EAGAIN)");
+            close(&mut engine, "client", client, "close()", &[])?;
 
-        let connected = new_udp_socket(&mut engine, "client2")?;
-        engine.call(
-            "client2",
-            &format!("connect({closed})"),
-            || connected.connect(&SockAddr::from(closed)),
-            zero,
-            &[],
-        )?;
-        add_client_port(&mut engine, "client2", &connected)?;
-        engine.call(
-            "client2",
-            "send(\"ping\")",
-            || connected.send(b"ping"),
-            sent,
-            &datagram_and_error,
-        )?;
-        let result = engine.try_call(
-            "client2",
-            "recv(1024)",
-            || recv_datagram(&connected, 1024),
-            |bytes| received(bytes),
-            &[],
-        )?;
-        expect_errno(&engine, "client2", "recv(1024)", result, libc::ECONNREFUSED)?;
-        close(&mut engine, Side::Client, connected, "close()", &[])?;
-        Ok(Attempt::Done(engine))
-    })
+            let connected = new_udp_socket(&mut engine, "client2")?;
+            engine.call(
+                "client2",
+                &format!("connect({closed})"),
+                || connected.connect(&SockAddr::from(closed)),
+                zero,
+                &[],
+            )?;
+            add_client_port(&mut engine, "client2", &connected)?;
+            engine.call(
+                "client2",
+                "send(\"ping\")",
+                || connected.send(b"ping"),
+                sent,
+                &datagram_and_error,
+            )?;
+            let result = engine.try_call(
+                "client2",
+                "recv(1024)",
+                || recv_datagram(&connected, 1024),
+                |bytes| received(bytes),
+                &[],
+            )?;
+            expect_errno(&engine, "client2", "recv(1024)", result, libc::ECONNREFUSED)?;
+            close(&mut engine, "client2", connected, "close()", &[])?;
+            Ok(Attempt::Done(engine))
+        },
+    )
 }
 
 pub(crate) fn new_udp_socket(engine: &mut Engine, actor: &str) -> Result<Socket, ScenarioError> {
