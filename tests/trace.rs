@@ -133,6 +133,43 @@ fn json_output_carries_the_exit_status_in_the_last_call() {
     assert_eq!(summary["flows"][0]["handshake_complete"], true, "{summary}");
 }
 
+#[test]
+fn the_capture_can_be_saved_and_replayed() {
+    let test = "the_capture_can_be_saved_and_replayed";
+    if !common::have_tool("python3") {
+        return;
+    }
+    let fixture = common::Socklab::new();
+    std::fs::write(fixture.temp().join("echo_pair.py"), ECHO_PAIR).unwrap();
+    let traced = fixture.run(&[
+        "trace",
+        "--write",
+        "echo.pcapng",
+        "--",
+        "python3",
+        "echo_pair.py",
+    ]);
+    if userns_blocked(traced.code, &traced.stderr, test) {
+        return;
+    }
+    traced.assert_code(3);
+    let replayed = fixture.run(&["replay", "echo.pcapng"]);
+    replayed.assert_code(0);
+    assert!(
+        replayed.stdout.contains("handshake 3/3"),
+        "{}",
+        replayed.stdout
+    );
+    let history = |stdout: &str| {
+        stdout
+            .lines()
+            .find(|line| line.trim_start().starts_with("history"))
+            .map(str::to_string)
+    };
+    assert!(history(&traced.stdout).is_some(), "{}", traced.stdout);
+    assert_eq!(history(&replayed.stdout), history(&traced.stdout));
+}
+
 /// Forks a child that stays in the group and one that leaves it (setsid), prints the three pids and
 /// the process group, then sleeps forever.
 const NEVER_ENDS: &str = r#"

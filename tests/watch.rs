@@ -40,6 +40,7 @@ fn a_host_exchange_is_explained_live_and_summarised_on_ctrl_c() {
     let mut watch = fixture
         .command()
         .args(["watch", "--port", &port.to_string(), "--format", "json"])
+        .args(["--write", "watch.pcapng"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -124,6 +125,16 @@ fn a_host_exchange_is_explained_live_and_summarised_on_ctrl_c() {
         summary["capture"]["frames"].as_u64(),
         flow["packets"].as_u64(),
         "only this port's packets are counted"
+    );
+
+    // --write kept exactly the packets shown; replaying them tells the same story.
+    let replayed = fixture.run(&["replay", "watch.pcapng", "--format", "json"]);
+    replayed.assert_code(0);
+    let replayed_summary = parse(replayed.stdout.lines().last().expect("a summary"));
+    assert_eq!(replayed_summary["flows"][0]["history"], flow["history"]);
+    assert_eq!(
+        replayed_summary["capture"]["frames"],
+        summary["capture"]["frames"]
     );
 }
 
