@@ -51,9 +51,7 @@ impl Unprivileged {
             return None;
         }
         let exe = dir.path().join("socklab");
-        std::fs::copy(env!("CARGO_BIN_EXE_socklab"), &exe).expect("copy the binary");
-        std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755))
-            .expect("make the copy executable by all");
+        place_binary(Path::new(env!("CARGO_BIN_EXE_socklab")), &exe);
         Some(Unprivileged {
             dir,
             exe,
@@ -108,6 +106,28 @@ impl Unprivileged {
             })
         }
     }
+}
+
+/// Puts the binary at `to` without this process ever holding it open for writing: a write
+/// descriptor, inherited by a child that another test thread forks at that moment, makes exec fail
+/// with ETXTBSY ("Text file busy"). A hard link writes nothing; across file systems, cp(1) does the
+/// writing in its own process.
+fn place_binary(from: &Path, to: &Path) {
+    if std::fs::hard_link(from, to).is_err() {
+        let status = Command::new("cp")
+            .arg(from)
+            .arg(to)
+            .status()
+            .expect("run cp");
+        assert!(
+            status.success(),
+            "cp {} {} failed",
+            from.display(),
+            to.display()
+        );
+    }
+    std::fs::set_permissions(to, std::fs::Permissions::from_mode(0o755))
+        .expect("make the binary executable by all");
 }
 
 /// True (after a loud SKIPPED line with socklab's own diagnosis) when socklab said that this system
