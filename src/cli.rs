@@ -48,9 +48,10 @@ Examples:
 
 What you see: first the command's own output, as it runs (stdin, stdout and stderr are the
 terminal's, and Ctrl-C goes to the command, as without socklab); then, once it has ended,
-the explanation of every packet it sent on loopback, and how it ended. With --format json,
-the JSON Lines follow the command's own output on stdout, and the last `call` record
-(actor \"command\") carries its exit status.
+the explanation of every packet it sent on loopback, and how it ended. With any other
+--format (json, svg, ...), the command's stdout goes to stderr, so that stdout holds only
+socklab's document: `socklab trace --format json -- prog | jq` works. In JSON, the last
+`call` record (actor \"command\") carries the exit status.
 
 Its network is private: only lo, and only the command's own packets. A server it starts is
 not reachable from other terminals, so start server and client from the one command (a

@@ -114,10 +114,15 @@ fn json_output_carries_the_exit_status_in_the_last_call() {
         return;
     }
     output.assert_code(3);
-    // The program's line comes first; every line after it is one JSON record.
-    let mut lines = output.stdout.lines();
-    assert_eq!(lines.next(), Some("client received: HELLO, SOCKLAB"));
-    let records: Vec<serde_json::Value> = lines
+    // The program's own output goes to stderr, so that stdout is nothing but JSON Lines.
+    assert!(
+        output.stderr.contains("client received: HELLO, SOCKLAB"),
+        "{}",
+        output.stderr
+    );
+    let records: Vec<serde_json::Value> = output
+        .stdout
+        .lines()
         .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
         .collect();
     let last_call = records

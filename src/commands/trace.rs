@@ -5,7 +5,8 @@
 //! command in its own process group, read packets until it ends (or `--timeout`, or Ctrl-C), kill its
 //! whole group, read the packets still queued, then print. The command's own output goes straight to
 //! the terminal while it runs; socklab's explanation is rendered into memory and printed after it, so
-//! the two never interleave.
+//! the two never interleave. With a format for programs (JSON, SVG, ...), the command's stdout goes
+//! to stderr instead, so that socklab's stdout stays one valid document.
 
 use super::output::{OutputTarget, Style};
 use super::shared_writer::SharedWriter;
@@ -16,7 +17,8 @@ use crate::pipeline::Pipeline;
 use crate::render::RunInfo;
 use crate::sandbox::{self, Fallback};
 use crate::supervise::{
-    display_command, signal_name, Ending, Reaped, StopSignals, SuperviseError, Supervised,
+    display_command, signal_name, CommandOutput, Ending, Reaped, StopSignals, SuperviseError,
+    Supervised,
 };
 use crate::timeline::{CallOutcome, SocketCall};
 use std::io::Write;
@@ -82,7 +84,11 @@ pub fn trace(args: &TraceArgs, style: Style) -> Result<u8, AppError> {
     eprintln!(
         "socklab trace: running `{command_line}` in a {isolation}; the explanation of its packets follows when it ends."
     );
-    let mut child = Supervised::spawn(&args.command)?;
+    let command_output = match args.output.format {
+        Format::Text => CommandOutput::Inherit,
+        _ => CommandOutput::ToStderr,
+    };
+    let mut child = Supervised::spawn(&args.command, command_output)?;
     let started = Instant::now();
     let mut next_check = started;
     let reason = loop {

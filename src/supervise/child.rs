@@ -5,8 +5,9 @@ use super::error::SuperviseError;
 use super::terminal::{take_foreground_in_child, Terminal};
 use std::ffi::OsString;
 use std::io;
+use std::os::fd::AsFd;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::process::{Child, Command};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// How a command ended, as wait(2) reports it.
@@ -38,6 +39,15 @@ pub struct Reaped {
     pub all_reaped: bool,
 }
 
+/// Where the command's standard output goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CommandOutput {
+    /// socklab's own stdout, as if socklab were not there.
+    Inherit,
+    /// socklab's stderr, so that socklab's stdout carries only its own (machine-readable) output.
+    ToStderr,
+}
+
 /// How long stopping may take to collect every descendant; SIGKILLed processes die in microseconds.
 const REAP_DEADLINE: Duration = Duration::from_secs(5);
 
@@ -54,9 +64,12 @@ pub struct Supervised {
 }
 
 impl Supervised {
-    /// Starts `command` (program and arguments) with inherited stdin, stdout and stderr, as the leader
-    /// of a new process group, with the terminal handed to it if socklab had it.
-    pub fn spawn(command: &[OsString]) -> Result<Supervised, SuperviseError> {
+    /// Starts `command` (program and arguments) with inherited stdin and stderr (stdout as `output`
+    /// says), as the leader of a new process group, with the terminal handed to it if socklab had it.
+    pub fn spawn(
+        command: &[OsString],
+        output: CommandOutput,
+    ) -> Result<Supervised, SuperviseError> {
         let Some((program, args)) = command.split_first() else {
             return Err(SuperviseError::Spawn {
                 command: String::new(),
@@ -75,6 +88,13 @@ impl Supervised {
         let terminal = Terminal::of_stdin();
         let mut builder = Command::new(program);
         builder.args(args).process_group(0);
+        if output == CommandOutput::ToStderr {
+            let stderr = std::io::stderr()
+                .as_fd()
+                .try_clone_to_owned()
+                .map_err(SuperviseError::system("duplicating stderr"))?;
+            builder.stdout(Stdio::from(stderr));
+        }
         if terminal.is_some() {
             // SAFETY: the hook makes only async-signal-safe calls (getpgrp, sigmask, tcsetpgrp).
             unsafe { builder.pre_exec(take_foreground_in_child) };
@@ -306,7 +326,7 @@ mod tests {
 
     #[test]
     fn an_empty_command_is_refused_before_anything_starts() {
-        let error = Supervised::spawn(&[]).unwrap_err();
+        let error = Supervised::spawn(&[], CommandOutput::Inherit).unwrap_err();
         assert!(error.to_string().contains("no command given"), "{error}");
     }
 }
