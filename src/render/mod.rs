@@ -5,19 +5,21 @@
 //! a `BufWriter`: renderers issue many small writes and allocate nothing per packet) and take colour as a
 //! parameter, never from global state.
 
-mod color;
+pub(crate) mod color;
 mod describe;
 #[cfg(test)]
 mod fixtures;
 mod json;
 mod labels;
 mod ladder;
+mod stable;
 mod summary_text;
-mod text;
+pub(crate) mod text;
 
 pub use color::ColorChoice;
 pub use json::{JsonRenderer, SCHEMA};
 pub use ladder::{LadderOptions, LadderRenderer, DEFAULT_WIDTH, MIN_WIDTH};
+pub use stable::StableNames;
 
 use crate::analysis::{FlowInfo, Summary, Verdict};
 use crate::capture::{CaptureStats, Frame};

@@ -46,7 +46,7 @@ pub(crate) fn with_retries(
         }
     }
     Err(ScenarioError::GaveUp {
-        scenario,
+        scenario: scenario.to_string(),
         family,
         tries: max_tries,
         last: reasons.summary(),
