@@ -820,7 +820,7 @@ kind = "synack-ack"
         let source = GOOD.replace("S. seq 0 ack 1", "SX seq 0 ack 1");
         let text = errors(&source);
         assert!(
-            text.contains("bad.toml:23:20: `SX` is not a flags pattern"),
+            text.contains("bad.toml:23:21: `SX` is not a flags pattern"),
             "{text}"
         );
         let source = GOOD.replace("connect(server)", "connect(sever)");
