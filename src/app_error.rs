@@ -1,6 +1,7 @@
 //! Every way a command can fail, and the exit code each one maps to (documented in `socklab --help`).
 
 use crate::capture::CaptureError;
+use crate::lesson::LessonError;
 use crate::sandbox::SandboxError;
 use crate::scenario::ScenarioError;
 use std::io;
@@ -15,6 +16,12 @@ pub enum AppError {
     Scenario(Box<ScenarioError>),
     #[error(transparent)]
     Sandbox(#[from] SandboxError),
+    /// Boxed for the same reason: a lesson error carries diagnostics with source lines.
+    #[error(transparent)]
+    Lesson(Box<LessonError>),
+    /// Options that do not go together.
+    #[error("{0}")]
+    Usage(String),
     #[error("cannot write {}: {source}", path.display())]
     WriteFile {
         path: PathBuf,
@@ -28,6 +35,12 @@ pub enum AppError {
 impl From<ScenarioError> for AppError {
     fn from(error: ScenarioError) -> Self {
         AppError::Scenario(Box::new(error))
+    }
+}
+
+impl From<LessonError> for AppError {
+    fn from(error: LessonError) -> Self {
+        AppError::Lesson(Box::new(error))
     }
 }
 
@@ -45,6 +58,14 @@ impl AppError {
                 ScenarioError::Capture(capture) => capture_exit_code(capture),
                 _ => EXIT_FAILED,
             },
+            AppError::Lesson(error) => match error.as_ref() {
+                LessonError::Scenario(ScenarioError::Capture(capture)) => {
+                    capture_exit_code(capture)
+                }
+                LessonError::Read { .. } => EXIT_IO,
+                _ => EXIT_FAILED,
+            },
+            AppError::Usage(_) => EXIT_USAGE,
             AppError::Sandbox(SandboxError::Multithreaded { .. }) => EXIT_FAILED,
             AppError::Sandbox(_) => EXIT_NO_PERMISSION,
             AppError::WriteFile { .. } | AppError::Output(_) => EXIT_IO,

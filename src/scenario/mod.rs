@@ -6,9 +6,9 @@
 //! on every run.
 
 mod catalog;
-mod engine;
+pub(crate) mod engine;
 mod error;
-mod expect;
+pub(crate) mod expect;
 mod retry;
 mod sockets;
 mod starting_line;
