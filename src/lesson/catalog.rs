@@ -6,11 +6,32 @@ use super::model::Lesson;
 use super::validate::load;
 use std::path::Path;
 
+/// `("lessons/<file>", <its text>)` for each file named.
+macro_rules! lesson_files {
+    ($($file:literal),* $(,)?) => {
+        &[$((concat!("lessons/", $file), include_str!(concat!("../../lessons/", $file)))),*]
+    };
+}
+
 /// Every file of lessons/, in course order (the file names' numbers).
-const BUILTIN: &[(&str, &str)] = &[(
-    "lessons/02-handshake.toml",
-    include_str!("../../lessons/02-handshake.toml"),
-)];
+const BUILTIN: &[(&str, &str)] = lesson_files![
+    "01-addresses.toml",
+    "02-handshake.toml",
+    "03-data.toml",
+    "04-stream-vs-datagram.toml",
+    "05-teardown-4.toml",
+    "06-teardown-3.toml",
+    "07-half-close.toml",
+    "08-time-wait.toml",
+    "09-refused.toml",
+    "10-abort.toml",
+    "11-udp.toml",
+    "12-udp-closed-port.toml",
+    "13-threads.toml",
+    "14-ipv6.toml",
+    "15-unix.toml",
+    "16-tcp-vs-udp.toml",
+];
 
 /// The built-in lessons, in course order. They are checked by the test suite, so they always load.
 pub fn catalogue() -> Result<Vec<Lesson>, LessonError> {

@@ -73,13 +73,13 @@ pub fn run(lesson: &Lesson, lang: Lang) -> Result<LessonRun, LessonError> {
             Ok(()) => {
                 let mut run = used.finish(tries)?;
                 // Sockets close after the capture is read: nothing they send now can change the run.
-                drop(actors);
+                abort_all(actors);
                 if tries > 1 {
                     run.notes.insert(
                         0,
                         format!(
-                            "this lesson needed {tries} runs; the earlier ones were discarded because {}",
-                            reasons.join("; ")
+                            "this lesson needed {tries} runs; the earlier ones were discarded: {}",
+                            distinct(&reasons)
                         ),
                     );
                 }
@@ -91,14 +91,23 @@ pub fn run(lesson: &Lesson, lang: Lang) -> Result<LessonRun, LessonError> {
                     results,
                 });
             }
-            Err(Stop::Fail(error)) => return Err(error),
+            Err(Stop::Fail(error)) => {
+                abort_all(actors);
+                return Err(error);
+            }
             Err(Stop::Retry(diagnostic)) => {
-                drop(actors);
+                abort_all(actors);
                 if tries == MAX_ATTEMPTS {
-                    return Err(LessonError::Failed(Box::new(diagnostic.note(format!(
-                        "socklab ran this lesson {MAX_ATTEMPTS} times and it never matched; the earlier runs: {}",
-                        if reasons.is_empty() { "none".to_string() } else { reasons.join("; ") }
-                    )))));
+                    let same = reasons.iter().all(|reason| *reason == diagnostic.message);
+                    let note = if same {
+                        format!("socklab ran the lesson {MAX_ATTEMPTS} times (timing can change what the kernel sends), and every run stopped here")
+                    } else {
+                        format!(
+                            "socklab ran the lesson {MAX_ATTEMPTS} times (timing can change what the kernel sends); the earlier runs stopped at: {}",
+                            distinct(&reasons)
+                        )
+                    };
+                    return Err(LessonError::Failed(Box::new(diagnostic.note(note))));
                 }
                 reasons.push(diagnostic.message.clone());
                 engine = used.restart();
@@ -106,6 +115,25 @@ pub fn run(lesson: &Lesson, lang: Lang) -> Result<LessonRun, LessonError> {
         }
     }
     unreachable_attempts()
+}
+
+/// Each distinct reason once, with how often it happened: "A (twice) | B".
+fn distinct(reasons: &[String]) -> String {
+    let mut counted: Vec<(&str, usize)> = Vec::new();
+    for reason in reasons {
+        match counted.iter_mut().find(|(known, _)| *known == reason) {
+            Some((_, count)) => *count += 1,
+            None => counted.push((reason, 1)),
+        }
+    }
+    counted
+        .iter()
+        .map(|(reason, count)| match count {
+            1 => reason.to_string(),
+            count => format!("{reason} ({count} times)"),
+        })
+        .collect::<Vec<_>>()
+        .join(" | ")
 }
 
 /// The loop above always returns; this keeps the compiler (and clippy) content without a panic.
@@ -119,6 +147,19 @@ fn unreachable_attempts() -> Result<LessonRun, LessonError> {
         underline: (0, 0),
         notes: Vec::new(),
     })))
+}
+
+/// Closes every socket still open with RST (SO_LINGER 0), so no connection of this attempt lingers in
+/// TIME-WAIT on a port the next attempt may bind again.
+fn abort_all(actors: Vec<ActorRuntime>) {
+    for runtime in actors {
+        if let Some(worker) = &runtime.worker {
+            let _ = worker.perform(Op::SetOption(super::model::SocketOption::LingerZero));
+        }
+        for socket in [&runtime.socket, &runtime.conn].into_iter().flatten() {
+            let _ = socket.set_linger(Some(std::time::Duration::ZERO));
+        }
+    }
 }
 
 /// Reads the kernel's ephemeral port range ("32768\t60999").
@@ -320,7 +361,8 @@ impl<'l> Attempt<'l> {
             Action::Connect(target) => {
                 let address = self.address_of(step, *target)?;
                 let call = format!("connect({})", self.address_text(&address));
-                let blocking = self.lesson.actor(actor).protocol.is_stream();
+                // A TCP connect() waits for the handshake; UDP and Unix connect() return at once.
+                let blocking = self.lesson.actor(actor).protocol == Protocol::Tcp;
                 let op = Op::Connect(address.sock_addr);
                 self.call(step, call, op, Slot::Own, blocking)
             }
@@ -588,6 +630,7 @@ impl<'l> Attempt<'l> {
         if blocking {
             self.record(actor, &call, CallOutcome::Called);
         }
+        let seen_before = self.engine.observed().len();
         let outcome = self.perform(actor, op, slot);
         let Outcome { result, local } = outcome;
         let own_socket_used = slot == Slot::Own || self.actors[actor].conn.is_none();
@@ -630,6 +673,7 @@ impl<'l> Attempt<'l> {
         });
         self.check_result(step, &call, &value)?;
         self.await_packets(step)?;
+        self.name_ports_seen_on_the_wire(step, seen_before);
         if blocking {
             self.record(actor, &call, outcome);
         }
@@ -651,6 +695,13 @@ impl<'l> Attempt<'l> {
     /// After a call on the actor's own socket: a port the kernel picked (or a bind asked for) gets its name.
     fn note_local_address(&mut self, step: &Step, local: SocketAddr) {
         let actor = step.actor;
+        // A socket whose connect() failed keeps its port but forgets its address (0.0.0.0): on loopback
+        // its packets came from the loopback address.
+        let local = if local.ip().is_unspecified() && local.port() != 0 {
+            SocketAddr::new(self.lesson.family.loopback(), local.port())
+        } else {
+            local
+        };
         self.actors[actor].local = Some(local);
         if local.port() == 0 || self.names.name(local).is_some() {
             return;
@@ -687,6 +738,47 @@ impl<'l> Attempt<'l> {
         };
         if spec.protocol != Protocol::Unix {
             self.engine.add_port(side, proto, local.port());
+        }
+    }
+
+    /// A client port the kernel gave up again before getsockname() could see it (a refused connect()
+    /// leaves the socket unbound) is still named, from the packets the step caused.
+    fn name_ports_seen_on_the_wire(&mut self, step: &Step, seen_before: usize) {
+        let ports: Vec<u16> = self
+            .engine
+            .observed()
+            .get(seen_before..)
+            .unwrap_or(&[])
+            .iter()
+            .map(|observed| observed.client_port)
+            .collect();
+        let loopback = self.lesson.family.loopback();
+        for port in ports {
+            if self.names.port_name(port).is_some() {
+                continue;
+            }
+            let unnamed_client = step.packets.iter().find_map(|spec| {
+                let client = if self.lesson.actor(spec.from).role == Role::Client {
+                    spec.from
+                } else {
+                    spec.to
+                };
+                let known = self.actors[client]
+                    .local
+                    .is_some_and(|address| address.port() != 0);
+                (!known).then_some(client)
+            });
+            let Some(client) = unnamed_client else {
+                return;
+            };
+            let runtime = &mut self.actors[client];
+            runtime.ephemeral_ports += 1;
+            let name = match runtime.ephemeral_ports {
+                1 => format!("{}:ephemeral", self.lesson.actor(client).name),
+                count => format!("{}:ephemeral-{count}", self.lesson.actor(client).name),
+            };
+            runtime.local = Some(SocketAddr::new(loopback, port));
+            self.names.insert(SocketAddr::new(loopback, port), name);
         }
     }
 
@@ -927,17 +1019,51 @@ impl<'l> Attempt<'l> {
 
     fn unexpected_packet(&self, step: &Step, frame: usize) -> Diagnostic {
         let actual = self.observed_text(frame);
-        self.step_diagnostic(
-            step,
+        let nearest = self.engine.observed_frame(frame).and_then(|observed| {
+            step.packets
+                .iter()
+                .map(|spec| (spec, differences(spec, observed, self)))
+                .filter(|(_, differences)| !differences.iter().any(|text| text.starts_with("it ")))
+                .min_by_key(|(_, differences)| differences.len())
+        });
+        let Some((spec, differences)) = nearest else {
+            return self
+                .step_diagnostic(
+                    step,
+                    format!(
+                        "Step {} ({}): packet #{} `{actual}` was not expected.",
+                        step.number,
+                        self.step_label(step),
+                        frame + 1
+                    ),
+                )
+                .note(format!("this step expects: {}", expected_list(step)))
+                .note("a packet the lesson does not list usually means timing changed what the kernel sent (a delayed ACK fired, say)");
+        };
+        let lesson = self.lesson;
+        let offset = line_offset(&lesson.source, spec.line, spec.column);
+        let raw_len = lesson
+            .source
+            .get(offset..)
+            .and_then(|rest| rest.find('"'))
+            .unwrap_or(spec.written.len());
+        let mut diagnostic = Diagnostic::at(
+            &lesson.file,
+            &lesson.source,
+            (offset, offset + raw_len),
             format!(
-                "Step {} ({}): packet #{} `{actual}` was not expected.",
+                "Step {} ({}): packet #{} does not match the expected packet.",
                 step.number,
                 self.step_label(step),
                 frame + 1
             ),
         )
-        .note(format!("this step expects: {}", expected_list(step)))
-        .note("a packet the lesson does not list usually means timing changed what the kernel sent (a delayed ACK fired, say)")
+        .note(format!("expected: {}", spec.written))
+        .note(format!("actual:   {actual} (packet #{})", frame + 1));
+        if !differences.is_empty() {
+            diagnostic = diagnostic.note(differences.join("; "));
+        }
+        diagnostic
     }
 
     /// Frame `index` written as a lesson writes packets: "server > client S. seq 0 ack 1".
@@ -1192,24 +1318,6 @@ mod tests {
     fn the_port_range_is_two_numbers() {
         if let Some((low, high)) = read_port_range() {
             assert!(low <= high);
-        }
-    }
-}
-#[cfg(test)]
-mod smoke {
-    #[test]
-    fn smoke_handshake() {
-        let source = std::fs::read_to_string("lessons/02-handshake.toml").unwrap();
-        let lesson = super::super::load("lessons/02-handshake.toml", &source).unwrap();
-        let run = super::run(&lesson, crate::lang::Lang::En);
-        match run {
-            Ok(run) => {
-                for entry in &run.run.timeline {
-                    eprintln!("{entry:?}");
-                }
-                eprintln!("{:?} {:?} {:?}", run.step_starts, run.names, run.results);
-            }
-            Err(error) => panic!("{error}"),
         }
     }
 }

@@ -75,12 +75,10 @@ pub fn step_through(
                     )?;
                 } else {
                     at -= 1;
-                    writeln!(
-                        out,
-                        "{} {}/{total}:",
-                        tr(lang, "◀ back to event", "◀ 退回到第"),
-                        at + 1
-                    )?;
+                    match lang {
+                        Lang::En => writeln!(out, "◀ back to event {}/{total}:", at + 1)?,
+                        Lang::ZhCn => writeln!(out, "◀ 退回到第 {}/{total} 个事件：", at + 1)?,
+                    }
                     out.write_all(events[at].text.as_bytes())?;
                 }
             }

@@ -124,7 +124,7 @@ pub fn build(
         lang: options.lang,
         source: match options.lang {
             Lang::En => format!("live capture on {}", options.network),
-            Lang::ZhCn => format!("在 {} 上实时抓包", options.network),
+            Lang::ZhCn => format!("在{} 上实时抓包", options.network),
         },
     })
     .map_err(io)?;
@@ -304,8 +304,8 @@ impl Narrator {
         self.options.lang
     }
 
-    fn json(&mut self, record: serde_json::Value) -> io::Result<()> {
-        serde_json::to_writer(&mut self.out, &record)?;
+    fn json<T: serde::Serialize>(&mut self, record: &T) -> io::Result<()> {
+        serde_json::to_writer(&mut self.out, record)?;
         self.out.write_all(b"\n")
     }
 
@@ -329,31 +329,41 @@ impl Narrator {
     fn intro(&mut self, lesson: &Lesson) -> io::Result<()> {
         let lang = self.lang();
         if self.options.format == WalkFormat::Json {
-            let concepts: Vec<serde_json::Value> = lesson
-                .concepts
-                .iter()
-                .map(|concept| json!({ "id": concept.id, "name": concept.name(lang) }))
-                .collect();
-            let actors: Vec<serde_json::Value> = lesson
-                .actors
-                .iter()
-                .map(|actor| json!({ "name": actor.name, "role": actor.role, "protocol": actor.protocol, "thread": actor.thread }))
-                .collect();
-            return self.json(json!({
-                "schema": LESSON_SCHEMA,
-                "type": "lesson",
-                "id": lesson.id,
-                "file": lesson.file,
-                "level": lesson.level,
-                "title": lesson.title.get(lang),
-                "summary": lesson.summary.get(lang),
-                "objectives": lesson.objectives.iter().map(|objective| objective.get(lang)).collect::<Vec<_>>(),
-                "concepts": concepts,
-                "actors": actors,
-                "family": family_name(lesson),
-                "steps": lesson.steps.len(),
-                "lang": lang,
-            }));
+            return self.json(&records::LessonRecord {
+                schema: LESSON_SCHEMA,
+                kind: "lesson",
+                id: &lesson.id,
+                file: &lesson.file,
+                level: lesson.level,
+                title: lesson.title.get(lang),
+                summary: lesson.summary.get(lang),
+                objectives: lesson
+                    .objectives
+                    .iter()
+                    .map(|objective| objective.get(lang))
+                    .collect(),
+                concepts: lesson
+                    .concepts
+                    .iter()
+                    .map(|concept| records::ConceptRecord {
+                        id: concept.id,
+                        name: concept.name(lang),
+                    })
+                    .collect(),
+                actors: lesson
+                    .actors
+                    .iter()
+                    .map(|actor| records::ActorRecord {
+                        name: &actor.name,
+                        role: actor.role,
+                        protocol: actor.protocol,
+                        thread: actor.thread,
+                    })
+                    .collect(),
+                network: family_name(lesson),
+                steps: lesson.steps.len(),
+                lang,
+            });
         }
         let heading = format!(
             "{} {} · {} {} · {}",
@@ -400,20 +410,27 @@ impl Narrator {
         let actor = &lesson.actor(step.actor).name;
         let narration = step.narration.as_ref().map(|text| text.get(lang));
         if self.options.format == WalkFormat::Json {
-            return self.json(json!({
-                "schema": LESSON_SCHEMA,
-                "type": "step",
-                "step": step.number,
-                "line": step.line,
-                "actor": actor,
-                "call": step.written,
-                "narration": narration,
-                "expects": step.packets.iter().map(|packet| json!({ "packet": packet.written, "optional": packet.optional })).collect::<Vec<_>>(),
-                "result": step.expected.as_ref().map(|expected| match expected {
+            return self.json(&records::StepRecord {
+                schema: LESSON_SCHEMA,
+                kind: "step",
+                step: step.number,
+                line: step.line,
+                actor,
+                call: &step.written,
+                narration,
+                expects: step
+                    .packets
+                    .iter()
+                    .map(|packet| records::ExpectRecord {
+                        packet: &packet.written,
+                        optional: packet.optional,
+                    })
+                    .collect(),
+                result: step.expected.as_ref().map(|expected| match expected {
                     super::model::Expected::Value(value) => json!(value),
                     super::model::Expected::Errno(errno) => json!(errno),
                 }),
-            }));
+            });
         }
         let shown_actor = match (actor.as_str(), lesson.actor(step.actor).role) {
             ("client", Role::Client) => tr(lang, "client", "客户端"),
@@ -471,15 +488,15 @@ impl Narrator {
         let lang = self.lang();
         if self.options.format == WalkFormat::Json {
             for answer in answers {
-                self.json(json!({
-                    "schema": LESSON_SCHEMA,
-                    "type": "question",
-                    "number": answer.number,
-                    "kind": answer.kind.name(),
-                    "question": answer.question,
-                    "answer": answer.answer,
-                    "derivation": answer.derivation,
-                }))?;
+                self.json(&records::QuestionRecord {
+                    schema: LESSON_SCHEMA,
+                    kind: "question",
+                    number: answer.number,
+                    question_kind: answer.kind.name(),
+                    question: &answer.question,
+                    answer: &answer.answer,
+                    derivation: &answer.derivation,
+                })?;
             }
             return Ok(());
         }
@@ -507,13 +524,13 @@ impl Narrator {
         let lang = self.lang();
         let steps = lesson.steps.len();
         if self.options.format == WalkFormat::Json {
-            return self.json(json!({
-                "schema": LESSON_SCHEMA,
-                "type": "end",
-                "steps": steps,
-                "packets": packets,
-                "expectations_met": true,
-            }));
+            return self.json(&records::EndRecord {
+                schema: LESSON_SCHEMA,
+                kind: "end",
+                steps,
+                packets,
+                expectations_met: true,
+            });
         }
         let text = match lang {
             Lang::En => format!("✓ All {steps} steps ran, and every packet came exactly as the lesson expects ({packets} packets)."),
@@ -521,5 +538,86 @@ impl Narrator {
         };
         self.out.write_all(b"\n")?;
         self.wrapped(Tone::Heading, "", 0, &text)
+    }
+}
+
+/// The lesson's own JSON records, `schema` and `type` first like the timeline's.
+mod records {
+    use super::super::model::{Protocol, Role};
+    use crate::lang::Lang;
+    use serde::Serialize;
+
+    #[derive(Serialize)]
+    pub(super) struct LessonRecord<'a> {
+        pub schema: &'static str,
+        #[serde(rename = "type")]
+        pub kind: &'static str,
+        pub id: &'a str,
+        pub file: &'a str,
+        pub level: u8,
+        pub title: &'a str,
+        pub summary: &'a str,
+        pub objectives: Vec<&'a str>,
+        pub concepts: Vec<ConceptRecord>,
+        pub actors: Vec<ActorRecord<'a>>,
+        pub network: &'static str,
+        pub steps: usize,
+        pub lang: Lang,
+    }
+
+    #[derive(Serialize)]
+    pub(super) struct ConceptRecord {
+        pub id: &'static str,
+        pub name: &'static str,
+    }
+
+    #[derive(Serialize)]
+    pub(super) struct ActorRecord<'a> {
+        pub name: &'a str,
+        pub role: Role,
+        pub protocol: Protocol,
+        pub thread: bool,
+    }
+
+    #[derive(Serialize)]
+    pub(super) struct StepRecord<'a> {
+        pub schema: &'static str,
+        #[serde(rename = "type")]
+        pub kind: &'static str,
+        pub step: usize,
+        pub line: usize,
+        pub actor: &'a str,
+        pub call: &'a str,
+        pub narration: Option<&'a str>,
+        pub expects: Vec<ExpectRecord<'a>>,
+        pub result: Option<serde_json::Value>,
+    }
+
+    #[derive(Serialize)]
+    pub(super) struct ExpectRecord<'a> {
+        pub packet: &'a str,
+        pub optional: bool,
+    }
+
+    #[derive(Serialize)]
+    pub(super) struct QuestionRecord<'a> {
+        pub schema: &'static str,
+        #[serde(rename = "type")]
+        pub kind: &'static str,
+        pub number: usize,
+        pub question_kind: &'static str,
+        pub question: &'a str,
+        pub answer: &'a str,
+        pub derivation: &'a str,
+    }
+
+    #[derive(Serialize)]
+    pub(super) struct EndRecord {
+        pub schema: &'static str,
+        #[serde(rename = "type")]
+        pub kind: &'static str,
+        pub steps: usize,
+        pub packets: usize,
+        pub expectations_met: bool,
     }
 }
