@@ -124,7 +124,7 @@ pub(crate) fn parse_call(text: &str) -> Result<ParsedAction, Problem> {
                     }] => capacity = number(arg, "the buffer size", 1, MAX_BYTES)? as usize,
                     _ => {
                         return Err(arg.problem(
-                            "recvfrom takes a buffer size and/or MSG_DONTWAIT, as in recvfrom(1024, MSG_DONTWAIT).",
+                            "`recvfrom` takes a buffer size and/or MSG_DONTWAIT, as in recvfrom(1024, MSG_DONTWAIT).",
                         ))
                     }
                 }
@@ -139,7 +139,7 @@ pub(crate) fn parse_call(text: &str) -> Result<ParsedAction, Problem> {
                 Some("RDWR" | "SHUT_RDWR") => ShutdownHow::Both,
                 _ => {
                     return Err(arg.problem(
-                        "shutdown takes WR (stop sending), RD (stop receiving) or RDWR (both).",
+                        "`shutdown` takes WR (stop sending), RD (stop receiving) or RDWR (both).",
                     ))
                 }
             };
@@ -149,7 +149,7 @@ pub(crate) fn parse_call(text: &str) -> Result<ParsedAction, Problem> {
             [] => Ok(ParsedAction::Close { listener: false }),
             [arg] if arg.word() == Some("listener") => Ok(ParsedAction::Close { listener: true }),
             [arg] => Err(arg.problem(
-                "close takes no argument, or `listener` to close the listening socket rather than the connection.",
+                "`close` takes no argument, or `listener` to close the listening socket rather than the connection.",
             )),
             _ => Err(call.too_many(1)),
         },
@@ -196,7 +196,7 @@ impl Call<'_> {
     fn none(&self) -> Result<(), Problem> {
         match self.args.first() {
             None => Ok(()),
-            Some(arg) => Err(arg.problem(format!("{} takes no arguments.", self.name))),
+            Some(arg) => Err(arg.problem(format!("`{}` takes no arguments.", self.name))),
         }
     }
 
@@ -207,7 +207,7 @@ impl Call<'_> {
                 self.whole.0,
                 self.whole.1,
                 format!(
-                    "{} needs an argument, as in {}.",
+                    "`{}` needs an argument, as in {}.",
                     self.name,
                     example(self.name)
                 ),
@@ -224,7 +224,7 @@ impl Call<'_> {
             start,
             end,
             format!(
-                "{} takes at most {allowed} argument{}, as in {}.",
+                "`{}` takes at most {allowed} argument{}, as in {}.",
                 self.name,
                 if allowed == 1 { "" } else { "s" },
                 example(self.name)
@@ -236,7 +236,7 @@ impl Call<'_> {
         Problem::new(
             self.whole.0,
             self.whole.1,
-            format!("{} takes {wanted}.", self.name),
+            format!("`{}` takes {wanted}.", self.name),
         )
     }
 }
@@ -356,7 +356,7 @@ fn port(arg: &Arg) -> Result<PortArg, Problem> {
             ..
         }] if is_name(name) => Ok(PortArg::Named(name.clone())),
         _ => Err(arg.problem(
-            "bind takes a port: 0 (the kernel picks one), a number, or a name such as `echo` (the kernel picks one the first time, and later binds of the name ask for the same port).",
+            "`bind` takes a port: 0 (the kernel picks one), a number, or a name such as `echo` (the kernel picks one the first time, and later binds of the name ask for the same port).",
         )),
     }
 }

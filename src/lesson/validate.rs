@@ -257,9 +257,9 @@ impl Validator<'_> {
         for (name, actor) in raw.get_ref() {
             let role = self.role(name);
             let protocol = match actor.get_ref().protocol.get_ref().as_str() {
-                "tcp" => Protocol::Tcp,
-                "udp" => Protocol::Udp,
-                "unix" => Protocol::Unix,
+                "tcp" => Some(Protocol::Tcp),
+                "udp" => Some(Protocol::Udp),
+                "unix" => Some(Protocol::Unix),
                 other => {
                     self.problem(
                         actor.get_ref().protocol.span(),
@@ -267,8 +267,18 @@ impl Validator<'_> {
                             "`{other}` is not a protocol a lesson can use; write tcp, udp or unix."
                         ),
                     );
-                    Protocol::Tcp
+                    None
                 }
+            };
+            let Some(protocol) = protocol else {
+                actors.push(Actor {
+                    name: name.get_ref().clone(),
+                    role,
+                    protocol: Protocol::Tcp,
+                    accepted_in: None,
+                    thread: false,
+                });
+                continue;
             };
             match (&actor.get_ref().family, protocol) {
                 (Some(written), Protocol::Unix) => {
@@ -455,13 +465,13 @@ impl Validator<'_> {
             ParsedAction::SendTo(payload, target) => {
                 let target = self.name_ref_index(actors, span, &target)?;
                 if protocol != Protocol::Udp || actors[target].protocol != Protocol::Udp {
-                    return refuse(self, "sendto() with an address is for UDP sockets; a stream socket is connected and uses send().".to_string());
+                    return refuse(self, "`sendto()` with an address is for UDP sockets; a stream socket is connected and uses send().".to_string());
                 }
                 Action::SendTo(payload, target)
             }
             ParsedAction::RecvFrom { capacity, dontwait } => {
                 if protocol != Protocol::Udp {
-                    return refuse(self, "recvfrom() is for UDP sockets, where each datagram may come from someone else; a stream socket uses recv().".to_string());
+                    return refuse(self, "`recvfrom()` is for UDP sockets, where each datagram may come from someone else; a stream socket uses recv().".to_string());
                 }
                 Action::RecvFrom { capacity, dontwait }
             }
@@ -503,7 +513,7 @@ impl Validator<'_> {
                 if matches!(action, Action::Socket | Action::Accept) {
                     self.problem(
                         result.span(),
-                        format!("{}() returns a new socket, so a lesson can only expect an errno from it, as in result = \"EMFILE\".", action.name()),
+                        format!("`{}()` returns a new socket, so a lesson can only expect an errno from it, as in result = \"EMFILE\".", action.name()),
                     );
                     return None;
                 }
@@ -701,7 +711,7 @@ impl Validator<'_> {
             (Some(step), false) => {
                 self.problem(
                     step.span(),
-                    format!("A `{}` question takes no `step`.", kind.name()),
+                    format!("A question of kind `{}` takes no `step`.", kind.name()),
                 );
                 return None;
             }
