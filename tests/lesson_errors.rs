@@ -22,7 +22,13 @@ fn error_of(file: &str) -> String {
 fn every_broken_lesson_gets_a_located_sentence() {
     let mut files: Vec<String> = std::fs::read_dir(common::repo_path("tests/lesson_errors"))
         .expect("list tests/lesson_errors")
-        .map(|entry| entry.expect("entry").file_name().to_string_lossy().into_owned())
+        .map(|entry| {
+            entry
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
         .filter(|name| name.ends_with(".toml"))
         .collect();
     files.sort();

@@ -215,14 +215,17 @@ impl<W: Write> Sink for JsonRenderer<W> {
                 other: TotalsRecord::from(&protocols.other),
                 undecodable: protocols.undecodable,
             },
-            flows: &summary.flows,
+            flows: FlowsRecord {
+                flows: &summary.flows,
+                stable: self.stable.as_ref(),
+            },
             capture: CaptureRecord {
                 frames: stats.frames,
                 kernel_drops: stats.kernel_drops,
                 complete: stats.is_complete(),
             },
         };
-        self.emit(&record)?;
+        write_line(&mut self.out, &record)?;
         self.out.flush()
     }
 }
@@ -727,8 +730,38 @@ struct SummaryRecord<'a> {
     #[serde(rename = "type")]
     kind: &'static str,
     protocols: ProtocolsRecord,
-    flows: &'a [FlowSummary],
+    flows: FlowsRecord<'a>,
     capture: CaptureRecord,
+}
+
+/// The conversations; in stable mode their endpoints are written by name.
+struct FlowsRecord<'a> {
+    flows: &'a [FlowSummary],
+    stable: Option<&'a StableNames>,
+}
+
+impl Serialize for FlowsRecord<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let Some(names) = self.stable else {
+            return self.flows.serialize(serializer);
+        };
+        let mut flows = serde_json::to_value(self.flows).map_err(serde::ser::Error::custom)?;
+        if let serde_json::Value::Array(items) = &mut flows {
+            for info in items.iter_mut().filter_map(|flow| flow.get_mut("info")) {
+                for end in ["client", "server"] {
+                    let named = info
+                        .get(end)
+                        .and_then(serde_json::Value::as_str)
+                        .and_then(|text| text.parse::<SocketAddr>().ok())
+                        .and_then(|address| names.name(address));
+                    if let (Some(name), Some(slot)) = (named, info.get_mut(end)) {
+                        *slot = serde_json::Value::from(name);
+                    }
+                }
+            }
+        }
+        flows.serialize(serializer)
+    }
 }
 
 #[derive(Serialize)]
