@@ -59,9 +59,10 @@ impl AppError {
                 _ => EXIT_FAILED,
             },
             AppError::Lesson(error) => match error.as_ref() {
-                LessonError::Scenario(ScenarioError::Capture(capture)) => {
-                    capture_exit_code(capture)
-                }
+                LessonError::Scenario(scenario) => match scenario.as_ref() {
+                    ScenarioError::Capture(capture) => capture_exit_code(capture),
+                    _ => EXIT_FAILED,
+                },
                 LessonError::Read { .. } => EXIT_IO,
                 _ => EXIT_FAILED,
             },

@@ -28,9 +28,15 @@ pub enum LessonError {
     #[error("{0}")]
     Failed(Box<Diagnostic>),
 
-    /// The engine could not run at all (no capture permission, say).
+    /// The engine could not run at all (no capture permission, say). Boxed: it is large.
     #[error(transparent)]
-    Scenario(#[from] ScenarioError),
+    Scenario(Box<ScenarioError>),
+}
+
+impl From<ScenarioError> for LessonError {
+    fn from(error: ScenarioError) -> Self {
+        LessonError::Scenario(Box::new(error))
+    }
 }
 
 impl LessonError {

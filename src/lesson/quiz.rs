@@ -724,13 +724,11 @@ fn errno_cause(errno: &str, facts: &[PacketFacts], step: usize, lang: Lang) -> S
     let reset = facts
         .iter()
         .filter(until)
-        .filter(|packet| packet.tcp_flags().is_some_and(|flags| flags.rst()))
-        .last();
+        .rfind(|packet| packet.tcp_flags().is_some_and(|flags| flags.rst()));
     let icmp = facts
         .iter()
         .filter(until)
-        .filter(|packet| matches!(packet.transport, TransportFacts::Icmp(_)))
-        .last();
+        .rfind(|packet| matches!(packet.transport, TransportFacts::Icmp(_)));
     match (errno, reset, icmp, en) {
         ("ECONNREFUSED", Some(reset), _, true) => format!("The SYN was answered by RST (packet #{}): nothing listens on that port, so the kernel refuses the connection and connect() reports ECONNREFUSED.", reset.number),
         ("ECONNREFUSED", Some(reset), _, false) => format!("SYN 被 RST 回应（第 #{} 个包）：那个端口上没有程序在监听，内核拒绝连接，connect() 报告 ECONNREFUSED。", reset.number),

@@ -206,7 +206,7 @@ impl Drop for UnixDir {
 /// Why an attempt stopped.
 enum Stop {
     /// The wire did not match; timing may be to blame, so another run may.
-    Retry(Diagnostic),
+    Retry(Box<Diagnostic>),
     /// The lesson cannot succeed (a call returned something else), or the engine failed.
     Fail(LessonError),
 }
@@ -313,7 +313,7 @@ impl<'l> Attempt<'l> {
             )
             .note(format!("step {} expects: {}", step.number, expected_list(step)))
             .note("a packet the lesson does not list usually means timing changed what the kernel sent (a delayed ACK fired before the next call, say)");
-        Err(Stop::Retry(diagnostic))
+        Err(Stop::Retry(Box::new(diagnostic)))
     }
 
     fn step_label(&self, step: &Step) -> String {
@@ -959,15 +959,17 @@ impl<'l> Attempt<'l> {
         let expectations = self.expectations(step);
         match self.engine.wait_matching(&expectations) {
             Ok(()) => Ok(()),
-            Err(StepMismatch::Capture(error)) => Err(Stop::Fail(error.into())),
+            Err(StepMismatch::Capture(error)) => Err(Stop::Fail(LessonError::Scenario(error))),
             Err(StepMismatch::Missing { missing, seen }) => {
                 let Some(spec) = missing.first().and_then(|index| step.packets.get(*index)) else {
                     return Ok(());
                 };
-                Err(Stop::Retry(self.missing_packet(step, spec, &seen)))
+                Err(Stop::Retry(Box::new(
+                    self.missing_packet(step, spec, &seen),
+                )))
             }
             Err(StepMismatch::Unexpected { frame, .. }) => {
-                Err(Stop::Retry(self.unexpected_packet(step, frame)))
+                Err(Stop::Retry(Box::new(self.unexpected_packet(step, frame))))
             }
         }
     }

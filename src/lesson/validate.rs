@@ -396,10 +396,13 @@ impl Validator<'_> {
                 None
             }
         };
-        let narration = step
-            .narration
-            .as_ref()
-            .map(|text| self.text(text, &format!("The narration of step {number}")));
+        let narration = match &step.narration {
+            Some(text) => Some(self.text(text, &format!("The narration of step {number}"))),
+            None => {
+                let first_key = step.actor.span().start.min(call_span.start);
+                self.comment_narration(first_key, number)
+            }
+        };
         let (actor, parsed) = (actor?, parsed?);
         let action = self.action(actors, actor, parsed, &call_span)?;
         let expected = step
@@ -424,6 +427,73 @@ impl Validator<'_> {
             narration,
             creates,
         })
+    }
+
+    /// Comments become narration, as in packetdrill: `# en: ...` and `# zh-CN: ...` lines just above a
+    /// step's `[[step]]` (later comment lines continue the language above them).
+    fn comment_narration(&mut self, first_key: usize, number: usize) -> Option<Text> {
+        let source = self.source;
+        let line_start = source[..first_key.min(source.len())]
+            .rfind('\n')
+            .map_or(0, |newline| newline + 1);
+        let mut lines: Vec<(usize, &str)> = Vec::new();
+        let mut end = line_start;
+        let mut header_seen = false;
+        while end > 0 {
+            let start = source[..end - 1]
+                .rfind('\n')
+                .map_or(0, |newline| newline + 1);
+            let line = source[start..end - 1].trim();
+            end = start;
+            if line == "[[step]]" && !header_seen {
+                header_seen = true;
+            } else if line.starts_with('#') {
+                lines.push((start, line));
+            } else if line.is_empty() && lines.is_empty() {
+                continue;
+            } else {
+                break;
+            }
+        }
+        lines.reverse();
+        let (mut en, mut zh_cn) = (String::new(), String::new());
+        let mut current: Option<bool> = None;
+        let mut first_at = None;
+        for (start, line) in lines {
+            let text = line.trim_start_matches('#').trim();
+            if let Some(rest) = text.strip_prefix("en:") {
+                current = Some(true);
+                first_at.get_or_insert(start);
+                en.push_str(rest.trim());
+            } else if let Some(rest) = text.strip_prefix("zh-CN:") {
+                current = Some(false);
+                first_at.get_or_insert(start);
+                zh_cn.push_str(rest.trim());
+            } else {
+                match current {
+                    Some(true) if !text.is_empty() => {
+                        en.push(' ');
+                        en.push_str(text);
+                    }
+                    Some(false) => zh_cn.push_str(text),
+                    _ => {}
+                }
+            }
+        }
+        let at = first_at?;
+        if en.is_empty() || zh_cn.is_empty() {
+            let missing = if en.is_empty() {
+                "`# en:`"
+            } else {
+                "`# zh-CN:`"
+            };
+            self.problem(
+                at..at + 1,
+                format!("The comment narration of step {number} has no {missing} line. Every text of a lesson is written in English (en) and Simplified Chinese (zh-CN)."),
+            );
+            return None;
+        }
+        Some(Text { en, zh_cn })
     }
 
     /// Checks that the call makes sense for the actor's protocol, and resolves actor names.
@@ -792,6 +862,29 @@ thread = true
 [[question]]
 kind = "synack-ack"
 "#;
+
+    #[test]
+    fn comments_above_a_step_become_its_narration() {
+        let source = GOOD.replace(
+            "[[step]]\nactor = \"server\"\ncall = \"accept\"",
+            "# A plain comment is ignored.\n# en: The server accepts,\n#     at once.\n# zh-CN: 服务器\n#   立即接受。\n[[step]]\nactor = \"server\"\ncall = \"accept\"",
+        );
+        assert_ne!(source, GOOD);
+        let lesson = load("demo.toml", &source).unwrap();
+        let narration = lesson.steps[2].narration.as_ref().unwrap();
+        assert_eq!(narration.en, "The server accepts, at once.");
+        assert_eq!(narration.zh_cn, "服务器立即接受。");
+        assert!(lesson.steps[0].narration.is_none());
+        let half = GOOD.replace(
+            "[[step]]\nactor = \"server\"\ncall = \"accept\"",
+            "# en: Only English.\n[[step]]\nactor = \"server\"\ncall = \"accept\"",
+        );
+        let text = errors(&half);
+        assert!(
+            text.contains("bad.toml:28:1: The comment narration of step 3 has no `# zh-CN:` line."),
+            "{text}"
+        );
+    }
 
     #[test]
     fn a_good_lesson_resolves_names_and_positions() {

@@ -1079,6 +1079,43 @@ mod tests {
     }
 
     #[test]
+    fn stable_mode_nulls_what_varies_and_names_endpoints() {
+        let mut names = StableNames::new();
+        names.insert("127.0.0.1:43210".parse().unwrap(), "client:ephemeral");
+        names.insert("127.0.0.1:5000".parse().unwrap(), "server:echo");
+        let mut json = JsonRenderer::new(Vec::new()).with_stable_names(names);
+        json.begin(&fixtures::run_info(Lang::En)).unwrap();
+        let tcp_flow = fixtures::tcp_flow();
+        for step in fixtures::echo_timeline() {
+            match step {
+                Step::Call(call) => json.call(&call).unwrap(),
+                Step::Packet(packet, verdict) => {
+                    json.packet(&packet, &verdict, Some(&tcp_flow)).unwrap()
+                }
+            }
+        }
+        json.finish(&fixtures::echo_summary(), &complete()).unwrap();
+        let text = String::from_utf8(json.into_inner()).unwrap();
+        assert!(!text.contains("43210") && !text.contains("5000"), "{text}");
+        let records: Vec<Value> = text
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect();
+        let syn = packet(&records, 1);
+        assert_eq!(syn["time_ns"], Value::Null);
+        assert_eq!(syn["timestamp"], Value::Null);
+        assert_eq!(syn["transport"]["seq"], Value::Null);
+        assert_eq!(syn["transport"]["src_port"], Value::Null);
+        assert_eq!(syn["transport"]["relative_seq"], 0);
+        assert_eq!(syn["endpoints"]["client"], "client:ephemeral");
+        let summary = records
+            .iter()
+            .find(|record| record["type"] == "summary")
+            .unwrap();
+        assert_eq!(summary["flows"][0]["info"]["server"], "server:echo");
+    }
+
+    #[test]
     fn the_schema_document_shows_what_is_written() {
         let doc = include_str!("../../docs/json-schema.md");
         let mut examples = Vec::new();

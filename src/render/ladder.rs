@@ -803,6 +803,32 @@ mod tests {
     }
 
     #[test]
+    fn stable_mode_names_endpoints_and_shows_steps_instead_of_times() {
+        let mut names = StableNames::new();
+        names.insert("127.0.0.1:43210".parse().unwrap(), "client:ephemeral");
+        names.insert("127.0.0.1:5000".parse().unwrap(), "server:echo");
+        let mut ladder = renderer(Lang::En, false, DEFAULT_WIDTH).with_stable_names(names);
+        ladder.set_step(3);
+        play(&mut ladder, fixtures::echo_timeline());
+        let text = output(ladder);
+        assert!(!text.contains("43210") && !text.contains(":5000"), "{text}");
+        assert!(!text.contains("+0.0"), "{text}");
+        assert!(
+            text.contains("\nTCP stream 0: client:ephemeral ⇄ server:echo\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("client: connect(server:echo) called"),
+            "{text}"
+        );
+        let arrows = arrow_rows(&text);
+        assert!(arrows[0].starts_with("     step 3 #1 "), "{}", arrows[0]);
+        // Without names the same renderer shows times and numbers, as before.
+        let plain = echo(Lang::En, false, DEFAULT_WIDTH);
+        assert!(plain.contains("127.0.0.1:43210") && plain.contains("+0.000021s"));
+    }
+
+    #[test]
     fn failed_calls_show_errno_and_message() {
         let mut ladder = renderer(Lang::En, false, DEFAULT_WIDTH);
         let call = SocketCall {

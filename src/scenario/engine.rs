@@ -54,7 +54,7 @@ pub(crate) enum StepMismatch {
     /// Strict runs: frame `frame` matched nothing the step (or an earlier step's optional packet) expected.
     Unexpected { frame: usize, seen: Vec<usize> },
     /// The capture itself failed.
-    Capture(ScenarioError),
+    Capture(Box<ScenarioError>),
 }
 
 /// What reading one frame from the capture gave.
@@ -235,7 +235,7 @@ impl Engine {
 
     pub(crate) fn socket_error(&self, actor: &str, call: &str, source: io::Error) -> ScenarioError {
         ScenarioError::Socket {
-            scenario: self.scenario.clone(),
+            scenario: self.scenario.as_str().into(),
             family: self.family,
             actor: actor.to_string(),
             call: call.to_string(),
@@ -245,7 +245,7 @@ impl Engine {
 
     pub(crate) fn unexpected(&self, detail: impl Into<String>) -> ScenarioError {
         ScenarioError::Unexpected {
-            scenario: self.scenario.clone(),
+            scenario: self.scenario.as_str().into(),
             family: self.family,
             detail: detail.into(),
         }
@@ -255,7 +255,7 @@ impl Engine {
     pub(crate) fn wait_for(&mut self, step: &str, expect: &[Expect]) -> Result<(), ScenarioError> {
         match self.wait_matching(expect) {
             Ok(()) => Ok(()),
-            Err(StepMismatch::Capture(error)) => Err(error),
+            Err(StepMismatch::Capture(error)) => Err(*error),
             Err(StepMismatch::Missing { missing, seen }) => {
                 Err(self.missing(step, expect, &missing, &seen))
             }
@@ -295,7 +295,10 @@ impl Engine {
                     seen: seen_during_step,
                 });
             }
-            let Pulled::Ours(index) = self.pull(remaining).map_err(StepMismatch::Capture)? else {
+            let Pulled::Ours(index) = self
+                .pull(remaining)
+                .map_err(|error| StepMismatch::Capture(Box::new(error)))?
+            else {
                 continue;
             };
             seen_during_step.push(index);
@@ -422,7 +425,7 @@ impl Engine {
             .collect();
         let expected: Vec<String> = expect.iter().map(ToString::to_string).collect();
         ScenarioError::MissingPackets {
-            scenario: self.scenario.clone(),
+            scenario: self.scenario.as_str().into(),
             family: self.family,
             step: step.to_string(),
             missing: missing.join(" and "),

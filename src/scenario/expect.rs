@@ -484,6 +484,40 @@ mod tests {
     }
 
     #[test]
+    fn lessons_match_relative_numbers_client_ports_and_any_payload() {
+        let syn_ack = Observed {
+            rel_seq: Some(0),
+            rel_ack: Some(1),
+            ..tcp(Side::Server, SYN | ACK, 0)
+        };
+        let wanted = Expect::tcp_flags(Side::Server, SYN | ACK, FIN | RST | PSH, Some(0));
+        assert!(wanted.with_seq(Some(0)).with_ack(Some(1)).matches(&syn_ack));
+        assert!(!wanted.with_ack(Some(2)).matches(&syn_ack));
+        assert!(wanted.with_seq(None).with_ack(None).matches(&syn_ack));
+        assert!(wanted.for_client(Some(40000)).matches(&syn_ack));
+        assert!(!wanted.for_client(Some(40001)).matches(&syn_ack));
+        // Unknown relative numbers match only wildcards.
+        let reset = Observed {
+            rel_seq: None,
+            ..tcp(Side::Server, RST | ACK, 0)
+        };
+        let rst = Expect::tcp_flags(Side::Server, RST | ACK, SYN | FIN | PSH, Some(0));
+        assert!(rst.matches(&reset));
+        assert!(!rst.with_seq(Some(0)).matches(&reset));
+        // `len ...` accepts any payload; a flags-only expectation shows its flag names.
+        let data = tcp(Side::Client, PSH | ACK, 1000);
+        assert!(Expect::tcp_flags(Side::Client, ACK, SYN | FIN | RST, None).matches(&data));
+        assert_eq!(
+            Expect::tcp_flags(Side::Client, PSH | ACK, 0, Some(5)).to_string(),
+            "client→server PSH,ACK 5 B"
+        );
+        assert!(udp_any(Side::Client, None).matches(&Observed {
+            what: Observation::Udp,
+            ..tcp(Side::Client, 0, 9)
+        }));
+    }
+
+    #[test]
     fn ports_decide_the_sender_and_exclude_other_runs() {
         let mut ports = RunPorts::default();
         ports.add(Side::Server, Proto::Tcp, 5000);
@@ -492,6 +526,10 @@ mod tests {
         assert_eq!(ports.sender(Proto::Tcp, 5000, 40000), Some(Side::Server));
         assert_eq!(ports.sender(Proto::Udp, 40000, 5000), None);
         ports.add(Side::Client, Proto::Tcp, 40000);
+        assert_eq!(
+            ports.sender_and_client_port(Proto::Tcp, 5000, 40000),
+            Some((Side::Server, 40000))
+        );
         assert_eq!(ports.sender(Proto::Tcp, 40001, 5000), None);
         assert_eq!(ports.sender(Proto::Tcp, 40000, 5001), None);
         assert_eq!(ports.sender(Proto::Tcp, 5000, 40000), Some(Side::Server));
