@@ -87,6 +87,7 @@ pub fn lesson(args: &LessonArgs, style: Style) -> Result<(), AppError> {
                     .find(|facts| facts.number == owned.number),
                 &run.names,
                 style.lang,
+                style.width,
             ),
             None => String::new(),
         };
@@ -108,7 +109,14 @@ pub fn lesson(args: &LessonArgs, style: Style) -> Result<(), AppError> {
         }
     }
     if args.quiz {
-        lesson::ask(&walkthrough.answers, &mut input, &mut out, style.lang, echo)?;
+        lesson::ask(
+            &walkthrough.answers,
+            &mut input,
+            &mut out,
+            style.lang,
+            style.width,
+            echo,
+        )?;
     }
     out.flush()?;
     Ok(())

@@ -6,7 +6,7 @@ use super::facts::PacketFacts;
 use super::text::tr;
 use crate::capture::{LinkType, OwnedFrame};
 use crate::lang::Lang;
-use crate::render::text::width;
+use crate::render::text::{width, wrap};
 use crate::render::StableNames;
 use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -21,6 +21,8 @@ struct Row {
 
 struct Explainer<'a> {
     lang: Lang,
+    /// Columns to fit the text in.
+    width: usize,
     names: &'a StableNames,
     out: String,
     rows: Vec<Row>,
@@ -86,7 +88,7 @@ impl Explainer<'_> {
             .unwrap_or(0)
             .min(24);
         for row in std::mem::take(&mut self.rows) {
-            let mut line = format!(
+            let line = format!(
                 "  {}{}  {}{}  {}",
                 row.name,
                 " ".repeat(name_width - width(row.name)),
@@ -94,11 +96,28 @@ impl Explainer<'_> {
                 " ".repeat(size_width - width(&row.size)),
                 row.value
             );
-            if !row.note.is_empty() {
-                line.push_str(&" ".repeat(value_width.saturating_sub(width(&row.value)) + 2));
-                line.push_str(&row.note);
+            if row.note.is_empty() {
+                let _ = writeln!(self.out, "{}", line.trim_end());
+                continue;
             }
-            let _ = writeln!(self.out, "{}", line.trim_end());
+            // The note goes in its own column, wrapped; on narrow terminals under the row instead.
+            let note_column =
+                2 + name_width + 2 + size_width + 2 + value_width.max(width(&row.value)) + 2;
+            let room = self.width.saturating_sub(note_column);
+            if room >= 24 {
+                let mut notes = wrap(&row.note, room);
+                let first = notes.next().unwrap_or("");
+                let pad = note_column - width(&line);
+                let _ = writeln!(self.out, "{line}{}{first}", " ".repeat(pad));
+                for more in notes {
+                    let _ = writeln!(self.out, "{}{more}", " ".repeat(note_column));
+                }
+            } else {
+                let _ = writeln!(self.out, "{}", line.trim_end());
+                for more in wrap(&row.note, self.width.saturating_sub(6).max(20)) {
+                    let _ = writeln!(self.out, "      {more}");
+                }
+            }
         }
     }
 
@@ -113,15 +132,18 @@ fn be16(data: &[u8], at: usize) -> Option<u16> {
     Some(u16::from_be_bytes([*data.get(at)?, *data.get(at + 1)?]))
 }
 
-/// Explains the captured frame `frame`; `facts` adds what analysis knew (relative numbers).
+/// Explains the captured frame `frame` in `columns` columns; `facts` adds what analysis knew
+/// (relative numbers).
 pub fn explain(
     frame: &OwnedFrame,
     facts: Option<&PacketFacts>,
     names: &StableNames,
     lang: Lang,
+    columns: usize,
 ) -> String {
     let mut explainer = Explainer {
         lang,
+        width: columns,
         names,
         out: String::new(),
         rows: Vec::new(),
@@ -531,8 +553,9 @@ fn explain_tcp(
     );
     if header_len > 20 {
         let options = tcp.get(20..header_len).unwrap_or(&[]);
-        let described = describe_options(options, e.lang);
-        e.row(("options", "选项"), e.bytes(header_len - 20), described, "");
+        for (name, size, value, note) in describe_options(options) {
+            e.row(name, e.bytes(size), value, e.t(note.0, note.1));
+        }
     }
     let heading = match e.lang {
         Lang::En => format!(
@@ -551,14 +574,31 @@ fn explain_tcp(
     Some((header_len, payload))
 }
 
-fn describe_options(options: &[u8], lang: Lang) -> String {
-    let mut parts = Vec::new();
+/// A TCP option: its name, size, value, and what it is for.
+type OptionRow = (
+    (&'static str, &'static str),
+    usize,
+    String,
+    (&'static str, &'static str),
+);
+
+/// One row per TCP option, in wire order.
+fn describe_options(options: &[u8]) -> Vec<OptionRow> {
+    let mut rows = Vec::new();
     let mut at = 0;
     while let Some(kind) = options.get(at) {
         match kind {
             0 => break,
             1 => {
-                parts.push("NOP".to_string());
+                rows.push((
+                    ("option NOP", "选项 NOP"),
+                    1,
+                    String::new(),
+                    (
+                        "padding, so the next option is aligned",
+                        "填充，使下一个选项对齐",
+                    ),
+                ));
                 at += 1;
                 continue;
             }
@@ -571,22 +611,51 @@ fn describe_options(options: &[u8], lang: Lang) -> String {
             break;
         }
         let body = options.get(at + 2..at + len).unwrap_or(&[]);
-        parts.push(match (kind, body) {
-            (2, [high, low]) => format!("MSS {}", u16::from_be_bytes([*high, *low])),
-            (3, [shift]) => format!("{} {shift}", tr(lang, "window scale", "窗口扩大因子")),
-            (4, _) => tr(lang, "SACK permitted", "允许 SACK").to_string(),
-            (8, _) => tr(
-                lang,
-                "timestamps (values differ on every run)",
-                "时间戳（数值每次运行都不同）",
-            )
-            .to_string(),
-            (5, _) => "SACK".to_string(),
-            (kind, _) => format!("{} {kind}", tr(lang, "kind", "类型")),
+        rows.push(match (kind, body) {
+            (2, [high, low]) => (
+                ("option MSS", "选项 MSS"),
+                len,
+                u16::from_be_bytes([*high, *low]).to_string(),
+                (
+                    "the most data per segment it accepts",
+                    "每个报文段最多接收的数据量",
+                ),
+            ),
+            (3, [shift]) => (
+                ("option window scale", "选项 窗口扩大"),
+                len,
+                shift.to_string(),
+                (
+                    "the window field is multiplied by 2 to this power",
+                    "窗口字段要乘以 2 的这个次方",
+                ),
+            ),
+            (4, _) => (
+                ("option SACK permitted", "选项 允许 SACK"),
+                len,
+                String::new(),
+                ("selective acknowledgements may be used", "可以使用选择确认"),
+            ),
+            (8, _) => (
+                ("option timestamps", "选项 时间戳"),
+                len,
+                "…".to_string(),
+                (
+                    "for round-trip times; values differ on every run",
+                    "用于测量往返时间；数值每次运行都不同",
+                ),
+            ),
+            (5, _) => (
+                ("option SACK", "选项 SACK"),
+                len,
+                String::new(),
+                ("blocks received out of order", "乱序收到的数据块"),
+            ),
+            (kind, _) => (("option", "选项"), len, format!("kind {kind}"), ("", "")),
         });
         at += len;
     }
-    parts.join(", ")
+    rows
 }
 
 fn explain_udp(
@@ -705,7 +774,7 @@ mod tests {
     fn every_layer_and_field_is_named_with_its_size() {
         let mut names = StableNames::new();
         names.insert("127.0.0.1:43210".parse().unwrap(), "client:ephemeral");
-        let text = explain(&syn(), None, &names, Lang::En);
+        let text = explain(&syn(), None, &names, Lang::En, 100);
         for wanted in [
             "Packet #1, layer by layer (74 bytes on the wire):",
             "Ethernet header: 14 bytes",
@@ -716,13 +785,17 @@ mod tests {
             "client:ephemeral",
             "  destination port        2 B      5000",
             "SYN",
-            "MSS 65495, SACK permitted, timestamps (values differ on every run), NOP, window scale 7",
+            "option MSS",
+            "option window scale     3 B      7",
             "Payload: 0 bytes",
         ] {
             assert!(text.contains(wanted), "{wanted:?} missing in\n{text}");
         }
         assert!(!text.contains("43210"), "{text}");
-        let chinese = explain(&syn(), None, &names, Lang::ZhCn);
+        let chinese = explain(&syn(), None, &names, Lang::ZhCn, 100);
+        for line in text.lines().chain(chinese.lines()) {
+            assert!(width(line) <= 100, "{line}");
+        }
         assert!(chinese.contains("以太网首部：14 字节"), "{chinese}");
         assert!(chinese.contains("TCP 首部：40 字节"), "{chinese}");
     }
@@ -732,7 +805,7 @@ mod tests {
         let mut frame = syn();
         for cut in 0..frame.data.len() {
             frame.data.truncate(cut);
-            let _ = explain(&frame, None, &StableNames::new(), Lang::En);
+            let _ = explain(&frame, None, &StableNames::new(), Lang::En, 72);
         }
     }
 }

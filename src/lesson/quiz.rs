@@ -760,8 +760,22 @@ pub fn ask(
     input: &mut dyn std::io::BufRead,
     out: &mut dyn std::io::Write,
     lang: Lang,
+    columns: usize,
     echo: bool,
 ) -> std::io::Result<Score> {
+    // Writes `text` wrapped to the columns, after `first` and indented like it.
+    let wrapped = |out: &mut dyn std::io::Write, first: &str, text: &str| -> std::io::Result<()> {
+        let indent = crate::render::text::width(first);
+        let room = columns.saturating_sub(indent).max(20);
+        for (index, line) in crate::render::text::wrap(text, room).enumerate() {
+            if index == 0 {
+                writeln!(out, "{first}{line}")?;
+            } else {
+                writeln!(out, "{}{line}", " ".repeat(indent))?;
+            }
+        }
+        Ok(())
+    };
     let mut score = Score {
         right: 0,
         asked: answers.len(),
@@ -781,7 +795,9 @@ pub fn ask(
     let mut line = String::new();
     let mut input_ended = false;
     for answer in answers {
-        write!(out, "\n{}. {}\n> ", answer.number, answer.question)?;
+        writeln!(out)?;
+        wrapped(out, &format!("{}. ", answer.number), &answer.question)?;
+        write!(out, "> ")?;
         out.flush()?;
         line.clear();
         if !input_ended && input.read_line(&mut line)? == 0 {
@@ -804,8 +820,8 @@ pub fn ask(
                 Lang::ZhCn => format!("✗ 不对：答案是 {}。", answer.answer),
             }
         };
-        writeln!(out, "{verdict}")?;
-        writeln!(out, "{}{}", tr(lang, "Why: ", "原因："), answer.derivation)?;
+        wrapped(out, "", &verdict)?;
+        wrapped(out, tr(lang, "Why: ", "原因："), &answer.derivation)?;
     }
     match lang {
         Lang::En => writeln!(out, "\nScore: {}/{}", score.right, score.asked)?,
@@ -862,6 +878,7 @@ mod tests {
             &mut "1\n41\n".as_bytes(),
             &mut out,
             Lang::En,
+            100,
             true,
         )
         .unwrap();
