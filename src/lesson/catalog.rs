@@ -101,6 +101,33 @@ mod tests {
     }
 
     #[test]
+    fn every_concept_of_the_seed_tutorials_has_a_lesson() {
+        let lessons = catalogue().unwrap();
+        for (topic, id) in super::super::concepts::SEED_TOPICS {
+            assert!(
+                lessons
+                    .iter()
+                    .any(|lesson| lesson.concepts.iter().any(|concept| concept.id == *id)),
+                "no lesson teaches {id} ({topic})"
+            );
+        }
+        for lesson in &lessons {
+            assert!(!lesson.questions.is_empty(), "{} asks nothing", lesson.id);
+            assert!(
+                lesson
+                    .steps
+                    .iter()
+                    .filter(|step| step.narration.is_some())
+                    .count()
+                    * 2
+                    >= lesson.steps.len().min(8),
+                "{} narrates too few steps",
+                lesson.id
+            );
+        }
+    }
+
+    #[test]
     fn lessons_are_found_by_id_and_unknown_ids_list_the_real_ones() {
         assert_eq!(find("handshake").unwrap().id, "handshake");
         let error = find("handshak").unwrap_err().to_string();
