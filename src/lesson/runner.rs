@@ -957,7 +957,8 @@ impl<'l> Attempt<'l> {
 
     fn await_packets(&mut self, step: &Step) -> Result<(), Stop> {
         let expectations = self.expectations(step);
-        match self.engine.wait_matching(&expectations) {
+        let label = self.step_label(step);
+        match self.engine.wait_matching(&label, &expectations) {
             Ok(()) => Ok(()),
             Err(StepMismatch::Capture(error)) => Err(Stop::Fail(LessonError::Scenario(error))),
             Err(StepMismatch::Missing { missing, seen }) => {

@@ -253,7 +253,7 @@ impl Engine {
 
     /// Reads frames until every required packet of `expect` has arrived, or fails naming `step`.
     pub(crate) fn wait_for(&mut self, step: &str, expect: &[Expect]) -> Result<(), ScenarioError> {
-        match self.wait_matching(expect) {
+        match self.wait_matching(step, expect) {
             Ok(()) => Ok(()),
             Err(StepMismatch::Capture(error)) => Err(*error),
             Err(StepMismatch::Missing { missing, seen }) => {
@@ -269,8 +269,12 @@ impl Engine {
     }
 
     /// Reads frames until every required packet of `expect` has arrived. Strict runs stop at the first
-    /// frame nothing expects.
-    pub(crate) fn wait_matching(&mut self, expect: &[Expect]) -> Result<(), StepMismatch> {
+    /// frame nothing expects; other runs note it, saying it came during `step`.
+    pub(crate) fn wait_matching(
+        &mut self,
+        step: &str,
+        expect: &[Expect],
+    ) -> Result<(), StepMismatch> {
         let deadline = Instant::now() + self.step_timeout;
         let mut matched = vec![false; expect.len()];
         let mut seen_during_step: Vec<usize> = Vec::new();
@@ -310,7 +314,7 @@ impl Engine {
             match current {
                 Some((_, done)) => *done = true,
                 None => {
-                    self.account_for_late(index, "during a step that did not expect it");
+                    self.account_for_late(index, step);
                     if let Some(frame) = self.surprises.pop() {
                         return Err(StepMismatch::Unexpected {
                             frame,
@@ -565,6 +569,46 @@ mod tests {
         );
         assert!(text.contains("server→client ACK (optional)"), "{text}");
         assert!(text.contains("saw none of this run's packets"), "{text}");
+    }
+
+    #[test]
+    fn strict_runs_report_frames_no_step_expects() {
+        let mut engine = match Engine::open("strict", Family::V4) {
+            Ok(engine) => engine,
+            Err(error) if error.is_permission_denied() => {
+                eprintln!("SKIPPED (needs CAP_NET_RAW): strict_runs_report_frames: {error}");
+                return;
+            }
+            Err(error) => panic!("{error}"),
+        };
+        engine.set_strict();
+        engine.step_timeout = Duration::from_millis(500);
+        let any = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+        let server = std::net::UdpSocket::bind(any).unwrap();
+        let client = std::net::UdpSocket::bind(any).unwrap();
+        let server_address = server.local_addr().unwrap();
+        engine.add_port(Side::Server, Proto::Udp, server_address.port());
+        engine.begin_step().unwrap();
+        client.send_to(b"abc", server_address).unwrap();
+        // The datagram was expected: it matches, with the client's port.
+        let client_port = client.local_addr().unwrap().port();
+        let wanted = expect::udp(Side::Client, 3).for_client(Some(client_port));
+        engine.wait_matching("sendto", &[wanted]).unwrap();
+        assert_eq!(engine.observed()[0].client_port, client_port);
+        // A datagram nobody expects, caught between steps...
+        client.send_to(b"late", server_address).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while engine.observed().len() < 2 && Instant::now() < deadline {
+            engine.begin_step().unwrap();
+        }
+        assert_eq!(engine.take_surprises(), vec![1]);
+        assert!(engine.take_surprises().is_empty());
+        // ... or during a step, which then stops at once.
+        client.send_to(b"xy", server_address).unwrap();
+        match engine.wait_matching("sendto", &[expect::udp(Side::Client, 5)]) {
+            Err(StepMismatch::Unexpected { frame: 2, .. }) => {}
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
