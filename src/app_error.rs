@@ -1,6 +1,7 @@
 //! Every way a command can fail, and the exit code each one maps to (documented in `socklab --help`).
 
 use crate::capture::CaptureError;
+use crate::lesson::LessonError;
 use crate::sandbox::SandboxError;
 use crate::scenario::ScenarioError;
 use crate::supervise::SuperviseError;
@@ -16,6 +17,12 @@ pub enum AppError {
     Scenario(Box<ScenarioError>),
     #[error(transparent)]
     Sandbox(#[from] SandboxError),
+    /// Boxed for the same reason: a lesson error carries diagnostics with source lines.
+    #[error(transparent)]
+    Lesson(Box<LessonError>),
+    /// Options that do not go together.
+    #[error("{0}")]
+    Usage(String),
     #[error("cannot write {}: {source}", path.display())]
     WriteFile {
         path: PathBuf,
@@ -40,6 +47,12 @@ impl From<ScenarioError> for AppError {
     }
 }
 
+impl From<LessonError> for AppError {
+    fn from(error: LessonError) -> Self {
+        AppError::Lesson(Box::new(error))
+    }
+}
+
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_FAILED: i32 = 1;
 pub const EXIT_USAGE: i32 = 2;
@@ -54,6 +67,15 @@ impl AppError {
                 ScenarioError::Capture(capture) => capture_exit_code(capture),
                 _ => EXIT_FAILED,
             },
+            AppError::Lesson(error) => match error.as_ref() {
+                LessonError::Scenario(scenario) => match scenario.as_ref() {
+                    ScenarioError::Capture(capture) => capture_exit_code(capture),
+                    _ => EXIT_FAILED,
+                },
+                LessonError::Read { .. } => EXIT_IO,
+                _ => EXIT_FAILED,
+            },
+            AppError::Usage(_) => EXIT_USAGE,
             AppError::Sandbox(SandboxError::Multithreaded { .. }) => EXIT_FAILED,
             AppError::Sandbox(_) => EXIT_NO_PERMISSION,
             AppError::WriteFile { .. } | AppError::Output(_) => EXIT_IO,

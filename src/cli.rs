@@ -19,6 +19,10 @@ Examples:
   socklab replay capture.pcapng              explain a capture file (no privileges needed)
   socklab trace -- python3 echo.py           run your own program, then explain its packets
   sudo socklab watch --port 5000             explain live what your programs do on the host's lo
+  socklab lessons                            list the lessons
+  socklab lesson handshake                   run a lesson: narration, calls and the ladder, step by step
+  socklab lesson handshake --step            one event at a time (Enter, b, ?, q)
+  socklab lesson handshake --quiz --lang zh-CN   questions answered from the run's own capture
 
 Exit codes:
   0  success
@@ -124,6 +128,15 @@ pub enum Command {
         override_usage = "socklab trace [OPTIONS] -- <CMD> [ARGS]..."
     )]
     Trace(TraceArgs),
+    /// List the lessons: id, level, title and concepts, in the chosen language.
+    Lessons,
+    /// Run a lesson and walk through it: narration, socket calls, the ladder growing, the questions.
+    ///
+    /// A lesson (lessons/*.toml) is a script of socket calls, each with the packets it must cause. It
+    /// runs step-locked on real sockets in a private network, and its walkthrough is the same on every
+    /// run: endpoints are named (client:ephemeral, server:echo) and packets show the step that caused
+    /// them instead of a time. Every quiz answer is computed from the run's own capture.
+    Lesson(LessonArgs),
     /// Explain the packets of a pcap or pcapng file. Needs no privileges.
     ///
     /// Reads Ethernet, Linux cooked (SLL, SLL2), raw IP and BSD loopback captures, streaming,
@@ -142,6 +155,29 @@ pub struct RunArgs {
 
     /// Run on the host's own lo instead of a private network, so Wireshark or tcpdump can watch
     /// at the same time. Needs CAP_NET_RAW (root, or setcap cap_net_raw+ep on the binary).
+    #[arg(long)]
+    pub host_net: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct LessonArgs {
+    /// The lesson's id (see `socklab lessons`), or the path of a lesson file.
+    pub lesson: String,
+
+    /// Interactive: Enter shows the next event, b goes back one, ? explains every field of the
+    /// current packet layer by layer, q quits. Reads commands line by line, so piped input works too.
+    #[arg(long)]
+    pub step: bool,
+
+    /// After the walkthrough, ask the lesson's questions (one answer per line on standard input),
+    /// say whether each answer is right and why, and print a score.
+    #[arg(long)]
+    pub quiz: bool,
+
+    /// Run on the host's own lo instead of a private network (needs CAP_NET_RAW).
     #[arg(long)]
     pub host_net: bool,
 

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod commands;
 pub mod decode;
 pub mod lang;
+pub mod lesson;
 pub mod pipeline;
 pub mod render;
 pub mod sandbox;

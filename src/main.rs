@@ -29,6 +29,10 @@ fn main() -> ExitCode {
                 }
             };
         }
+        Command::Lessons => commands::lessons(Style::resolve(cli.color, cli.lang, None)),
+        Command::Lesson(args) => {
+            commands::lesson(args, Style::resolve(cli.color, cli.lang, args.output.width))
+        }
         Command::Scenarios => {
             commands::scenarios(&mut std::io::stdout().lock()).map_err(AppError::from)
         }

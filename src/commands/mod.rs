@@ -1,5 +1,7 @@
 //! One file per subcommand. Each takes parsed arguments and returns an [`AppError`](crate::app_error::AppError) on failure.
 
+mod lesson;
+mod lessons;
 mod output;
 mod replay;
 mod run;
@@ -8,6 +10,8 @@ mod shared_writer;
 mod trace;
 mod watch;
 
+pub use lesson::lesson;
+pub use lessons::lessons;
 pub use output::{OutputTarget, Style};
 pub use replay::replay;
 pub use run::run;

@@ -3,10 +3,11 @@
 use super::output::{OutputTarget, Style};
 use crate::app_error::AppError;
 use crate::cli::RunArgs;
+use crate::lang::Lang;
 use crate::pipeline::Pipeline;
 use crate::render::RunInfo;
 use crate::sandbox;
-use crate::scenario::{self, Family};
+use crate::scenario::{self, Family, ScenarioRun};
 use crate::timeline::TimelineEntry;
 
 pub fn run(args: &RunArgs, style: Style) -> Result<(), AppError> {
@@ -39,8 +40,18 @@ pub fn run(args: &RunArgs, style: Style) -> Result<(), AppError> {
         source: format!("live capture on {network}"),
     })?;
 
+    render_timeline(&run, &mut target, style.lang)
+}
+
+/// Drives a performed run's calls and frames, in their order, through the pipeline into `target`,
+/// then closes the capture file, if any.
+pub(crate) fn render_timeline(
+    run: &ScenarioRun,
+    target: &mut OutputTarget,
+    lang: Lang,
+) -> Result<(), AppError> {
     let capture_writer = target.capture.as_mut().map(|(_, writer)| writer);
-    let mut pipeline = Pipeline::new(target.sink.as_mut(), capture_writer, style.lang);
+    let mut pipeline = Pipeline::new(target.sink.as_mut(), capture_writer, lang);
     for entry in &run.timeline {
         match entry {
             TimelineEntry::Call(call) => pipeline.call(call)?,

@@ -4,6 +4,7 @@
 //! serialized straight into the writer: no intermediate `serde_json::Value`, no per-packet allocation.
 
 use super::describe::{header_bytes, overhead_tenths};
+use super::stable::StableNames;
 use super::{RunInfo, Sink};
 use crate::analysis::{
     Annotation, EndpointStates, FlowId, FlowInfo, FlowSummary, Notes, ProtocolTotals, Role,
@@ -33,6 +34,9 @@ pub struct JsonRenderer<W: Write> {
     origin: Option<Timestamp>,
     /// Number of the last frame written, so a call can say where in the capture it happened.
     last_frame: Option<u64>,
+    /// Stable mode (lessons): what differs between runs (times, ports, raw sequence numbers,
+    /// checksums, IP identification, TCP timestamps) is written as null, and addresses by name.
+    stable: Option<StableNames>,
 }
 
 impl<W: Write> JsonRenderer<W> {
@@ -42,7 +46,31 @@ impl<W: Write> JsonRenderer<W> {
             lang: Lang::En,
             origin: None,
             last_frame: None,
+            stable: None,
         }
+    }
+
+    /// Stable output for snapshot-tested walkthroughs: see the `stable` section of docs/json-schema.md.
+    pub fn with_stable_names(mut self, names: StableNames) -> Self {
+        self.stable = Some(names);
+        self
+    }
+
+    /// Stable mode: `text` with the run's addresses replaced by their names.
+    fn stable_text<'t>(&self, text: &'t str) -> std::borrow::Cow<'t, str> {
+        match &self.stable {
+            Some(names) => {
+                let mut owned = text.to_string();
+                names.rewrite(&mut owned);
+                std::borrow::Cow::Owned(owned)
+            }
+            None => std::borrow::Cow::Borrowed(text),
+        }
+    }
+
+    /// `value`, or null in stable mode.
+    fn varying<T>(&self, value: T) -> Option<T> {
+        self.stable.is_none().then_some(value)
     }
 
     pub fn get_ref(&self) -> &W {
@@ -54,8 +82,7 @@ impl<W: Write> JsonRenderer<W> {
     }
 
     fn emit<T: Serialize>(&mut self, record: &T) -> io::Result<()> {
-        serde_json::to_writer(&mut self.out, record)?;
-        self.out.write_all(b"\n")
+        write_line(&mut self.out, record)
     }
 
     fn relative_time(&mut self, timestamp: Timestamp) -> i64 {
@@ -79,6 +106,24 @@ impl<W: Write> Sink for JsonRenderer<W> {
     }
 
     fn call(&mut self, call: &SocketCall) -> io::Result<()> {
+        if self.stable.is_some() {
+            let outcome = match &call.outcome {
+                CallOutcome::Returned { value } => CallOutcome::Returned {
+                    value: self.stable_text(value).into_owned(),
+                },
+                other => other.clone(),
+            };
+            let text = self.stable_text(&call.call).into_owned();
+            let record = CallRecord {
+                schema: SCHEMA,
+                kind: "call",
+                after_frame: self.last_frame,
+                actor: &call.actor,
+                call: &text,
+                outcome: &outcome,
+            };
+            return self.emit(&record);
+        }
         let record = CallRecord {
             schema: SCHEMA,
             kind: "call",
@@ -98,34 +143,44 @@ impl<W: Write> Sink for JsonRenderer<W> {
     ) -> io::Result<()> {
         let time_ns = self.relative_time(packet.timestamp);
         self.last_frame = Some(packet.number);
+        let stable = self.stable.as_ref();
+        let mut ip = packet.ip.as_ref().map(IpRecord::from);
+        let mut transport = TransportRecord::new(&packet.transport, verdict);
+        if stable.is_some() {
+            if let Some(ip) = &mut ip {
+                ip.identification = None;
+            }
+            transport.hide_varying();
+        }
         let record = PacketRecord {
             schema: SCHEMA,
             kind: "packet",
             frame: packet.number,
-            time_ns,
-            timestamp: TimestampRecord::from(packet.timestamp),
+            time_ns: self.varying(time_ns),
+            timestamp: self.varying(TimestampRecord::from(packet.timestamp)),
             captured_len: packet.captured_len,
             original_len: packet.original_len,
             link: LinkRecord::from(&packet.link),
-            ip: packet.ip.as_ref().map(IpRecord::from),
-            transport: TransportRecord::new(&packet.transport, verdict),
+            ip,
+            transport,
             flow: verdict.flow,
             new_flow: verdict.new_flow,
             endpoints: flow
                 .filter(|_| verdict.new_flow)
                 .map(|info| EndpointsRecord {
-                    client: info.client,
-                    server: info.server,
+                    client: EndpointName::new(info.client, stable),
+                    server: EndpointName::new(info.server, stable),
                 }),
             from: verdict.from,
             states: verdict.states,
             annotations: AnnotationList {
                 notes: &verdict.notes,
                 lang: self.lang,
+                stable,
             },
             related_packet: verdict.related_packet,
         };
-        self.emit(&record)
+        write_line(&mut self.out, &record)
     }
 
     fn undecodable(&mut self, frame: &Frame<'_>, error: &DecodeError) -> io::Result<()> {
@@ -135,8 +190,8 @@ impl<W: Write> Sink for JsonRenderer<W> {
             schema: SCHEMA,
             kind: "undecodable",
             frame: frame.number,
-            time_ns,
-            timestamp: TimestampRecord::from(frame.timestamp),
+            time_ns: self.varying(time_ns),
+            timestamp: self.varying(TimestampRecord::from(frame.timestamp)),
             link_type: link_type_name(frame.link_type),
             linktype: frame.link_type.to_linktype(),
             captured_len: frame.data.len(),
@@ -160,16 +215,25 @@ impl<W: Write> Sink for JsonRenderer<W> {
                 other: TotalsRecord::from(&protocols.other),
                 undecodable: protocols.undecodable,
             },
-            flows: &summary.flows,
+            flows: FlowsRecord {
+                flows: &summary.flows,
+                stable: self.stable.as_ref(),
+            },
             capture: CaptureRecord {
                 frames: stats.frames,
                 kernel_drops: stats.kernel_drops,
                 complete: stats.is_complete(),
             },
         };
-        self.emit(&record)?;
+        write_line(&mut self.out, &record)?;
         self.out.flush()
     }
+}
+
+/// One record and its newline.
+fn write_line<W: Write, T: Serialize>(out: &mut W, record: &T) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, record)?;
+    out.write_all(b"\n")
 }
 
 #[derive(Serialize)]
@@ -202,8 +266,8 @@ struct PacketRecord<'a> {
     #[serde(rename = "type")]
     kind: &'static str,
     frame: u64,
-    time_ns: i64,
-    timestamp: TimestampRecord,
+    time_ns: Option<i64>,
+    timestamp: Option<TimestampRecord>,
     captured_len: u32,
     original_len: u32,
     link: LinkRecord,
@@ -211,7 +275,7 @@ struct PacketRecord<'a> {
     transport: TransportRecord<'a>,
     flow: Option<FlowId>,
     new_flow: bool,
-    endpoints: Option<EndpointsRecord>,
+    endpoints: Option<EndpointsRecord<'a>>,
     from: Option<Role>,
     states: Option<EndpointStates>,
     annotations: AnnotationList<'a>,
@@ -280,7 +344,7 @@ struct IpRecord {
     total_len: u32,
     ttl: u8,
     protocol: u8,
-    identification: u16,
+    identification: Option<u16>,
     dont_fragment: bool,
     is_fragment: bool,
 }
@@ -298,7 +362,7 @@ impl From<&IpInfo> for IpRecord {
             total_len: ip.total_len,
             ttl: ip.ttl,
             protocol: ip.protocol,
-            identification: ip.identification,
+            identification: Some(ip.identification),
             dont_fragment: ip.dont_fragment,
             is_fragment: ip.is_fragment,
         }
@@ -316,6 +380,33 @@ enum TransportRecord<'a> {
 }
 
 impl<'a> TransportRecord<'a> {
+    /// Stable mode: nulls the numbers that differ between runs (ports, raw sequence numbers, checksums,
+    /// TCP timestamps); relative numbers and everything else stay.
+    fn hide_varying(&mut self) {
+        match self {
+            TransportRecord::Tcp(tcp) => {
+                tcp.src_port = None;
+                tcp.dst_port = None;
+                tcp.seq = None;
+                tcp.ack = None;
+                tcp.checksum = None;
+                tcp.options.timestamps = None;
+            }
+            TransportRecord::Udp(udp) => {
+                udp.src_port = None;
+                udp.dst_port = None;
+                udp.checksum = None;
+            }
+            TransportRecord::Icmp(icmp) => {
+                if let Some(quoted) = &mut icmp.quoted {
+                    quoted.src_port = None;
+                    quoted.dst_port = None;
+                }
+            }
+            TransportRecord::OtherIp { .. } | TransportRecord::NotIp => {}
+        }
+    }
+
     fn new(transport: &'a Transport<'_>, verdict: &Verdict) -> Self {
         match transport {
             Transport::Tcp(segment) => TransportRecord::Tcp(TcpRecord::new(segment, verdict)),
@@ -335,11 +426,11 @@ impl<'a> TransportRecord<'a> {
 
 #[derive(Serialize)]
 struct TcpRecord<'a> {
-    src_port: u16,
-    dst_port: u16,
+    src_port: Option<u16>,
+    dst_port: Option<u16>,
     flags: FlagsRecord,
-    seq: u32,
-    ack: u32,
+    seq: Option<u32>,
+    ack: Option<u32>,
     relative_seq: Option<u32>,
     relative_ack: Option<u32>,
     relative_next_seq: Option<u32>,
@@ -349,21 +440,21 @@ struct TcpRecord<'a> {
     payload_len: u32,
     captured_payload_len: usize,
     urgent_ptr: u16,
-    checksum: u16,
+    checksum: Option<u16>,
     options: OptionsRecord<'a>,
 }
 
 impl<'a> TcpRecord<'a> {
     fn new(segment: &'a TcpSegment<'_>, verdict: &Verdict) -> Self {
         TcpRecord {
-            src_port: segment.src_port,
-            dst_port: segment.dst_port,
+            src_port: Some(segment.src_port),
+            dst_port: Some(segment.dst_port),
             flags: FlagsRecord {
                 names: FlagList(segment.flags),
                 bits: segment.flags.0,
             },
-            seq: segment.seq,
-            ack: segment.ack,
+            seq: Some(segment.seq),
+            ack: Some(segment.ack),
             relative_seq: verdict.rel_seq,
             relative_ack: verdict.rel_ack,
             relative_next_seq: verdict.rel_next_seq,
@@ -373,7 +464,7 @@ impl<'a> TcpRecord<'a> {
             payload_len: segment.payload_len,
             captured_payload_len: segment.payload.len(),
             urgent_ptr: segment.urgent_ptr,
-            checksum: segment.checksum,
+            checksum: Some(segment.checksum),
             options: OptionsRecord::from(&segment.options),
         }
     }
@@ -438,10 +529,10 @@ impl<'a> From<&'a TcpOptions> for OptionsRecord<'a> {
 
 #[derive(Serialize)]
 struct UdpRecord {
-    src_port: u16,
-    dst_port: u16,
+    src_port: Option<u16>,
+    dst_port: Option<u16>,
     length: u16,
-    checksum: u16,
+    checksum: Option<u16>,
     payload_len: u32,
     captured_payload_len: usize,
 }
@@ -449,10 +540,10 @@ struct UdpRecord {
 impl From<&UdpDatagram<'_>> for UdpRecord {
     fn from(datagram: &UdpDatagram<'_>) -> Self {
         UdpRecord {
-            src_port: datagram.src_port,
-            dst_port: datagram.dst_port,
+            src_port: Some(datagram.src_port),
+            dst_port: Some(datagram.dst_port),
             length: datagram.length,
-            checksum: datagram.checksum,
+            checksum: Some(datagram.checksum),
             payload_len: datagram.payload_len,
             captured_payload_len: datagram.payload.len(),
         }
@@ -467,7 +558,9 @@ struct IcmpRecord<'a> {
     code: u8,
     kind: &'static str,
     port_unreachable: bool,
-    quoted: Option<&'a QuotedDatagram>,
+    quoted: Option<QuotedDatagram>,
+    #[serde(skip)]
+    _message: std::marker::PhantomData<&'a IcmpMessage>,
 }
 
 impl<'a> From<&'a IcmpMessage> for IcmpRecord<'a> {
@@ -490,27 +583,50 @@ impl<'a> From<&'a IcmpMessage> for IcmpRecord<'a> {
             code: message.code,
             kind,
             port_unreachable,
-            quoted: message.quoted.as_ref(),
+            quoted: message.quoted,
+            _message: std::marker::PhantomData,
         }
     }
 }
 
 #[derive(Serialize)]
-struct EndpointsRecord {
-    client: SocketAddr,
-    server: SocketAddr,
+struct EndpointsRecord<'a> {
+    client: EndpointName<'a>,
+    server: EndpointName<'a>,
+}
+
+/// An endpoint as its address ("127.0.0.1:43210"), or in stable mode as its name ("client:ephemeral").
+#[derive(Serialize)]
+#[serde(untagged)]
+enum EndpointName<'a> {
+    Address(SocketAddr),
+    Name(&'a str),
+}
+
+impl<'a> EndpointName<'a> {
+    fn new(address: SocketAddr, stable: Option<&'a StableNames>) -> Self {
+        match stable.and_then(|names| names.name(address)) {
+            Some(name) => EndpointName::Name(name),
+            None => EndpointName::Address(address),
+        }
+    }
 }
 
 /// Each note as `{"data": <the annotation's own fields>, "text": "<sentence in the run's language>"}`.
 struct AnnotationList<'a> {
     notes: &'a Notes,
     lang: Lang,
+    stable: Option<&'a StableNames>,
 }
 
 impl Serialize for AnnotationList<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut seq = serializer.serialize_seq(Some(self.notes.len()))?;
         for note in self.notes.iter() {
+            if let Some(names) = self.stable {
+                seq.serialize_element(&stable_annotation(note, self.lang, names))?;
+                continue;
+            }
             seq.serialize_element(&AnnotationRecord {
                 data: note,
                 text: AnnotationText {
@@ -520,6 +636,39 @@ impl Serialize for AnnotationList<'_> {
             })?;
         }
         seq.end()
+    }
+}
+
+/// Stable mode: the annotation with every `port` field and the sentence's ports given by name.
+fn stable_annotation(note: &Annotation, lang: Lang, names: &StableNames) -> serde_json::Value {
+    let mut data = serde_json::to_value(note).unwrap_or(serde_json::Value::Null);
+    name_ports(&mut data, names);
+    let mut text = note.text(lang).to_string();
+    names.rewrite(&mut text);
+    serde_json::json!({ "data": data, "text": text })
+}
+
+/// Replaces the value of every `port` key that names a port of the run by that name.
+fn name_ports(value: &mut serde_json::Value, names: &StableNames) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, field) in map.iter_mut() {
+                let named = field
+                    .as_u64()
+                    .and_then(|port| u16::try_from(port).ok())
+                    .and_then(|port| names.port_name(port));
+                match named {
+                    Some(name) if key == "port" => *field = serde_json::Value::from(name),
+                    _ => name_ports(field, names),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for item in items {
+                name_ports(item, names);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -547,8 +696,8 @@ struct UndecodableRecord<'a> {
     #[serde(rename = "type")]
     kind: &'static str,
     frame: u64,
-    time_ns: i64,
-    timestamp: TimestampRecord,
+    time_ns: Option<i64>,
+    timestamp: Option<TimestampRecord>,
     link_type: &'static str,
     linktype: u32,
     captured_len: usize,
@@ -564,8 +713,38 @@ struct SummaryRecord<'a> {
     #[serde(rename = "type")]
     kind: &'static str,
     protocols: ProtocolsRecord,
-    flows: &'a [FlowSummary],
+    flows: FlowsRecord<'a>,
     capture: CaptureRecord,
+}
+
+/// The conversations; in stable mode their endpoints are written by name.
+struct FlowsRecord<'a> {
+    flows: &'a [FlowSummary],
+    stable: Option<&'a StableNames>,
+}
+
+impl Serialize for FlowsRecord<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let Some(names) = self.stable else {
+            return self.flows.serialize(serializer);
+        };
+        let mut flows = serde_json::to_value(self.flows).map_err(serde::ser::Error::custom)?;
+        if let serde_json::Value::Array(items) = &mut flows {
+            for info in items.iter_mut().filter_map(|flow| flow.get_mut("info")) {
+                for end in ["client", "server"] {
+                    let named = info
+                        .get(end)
+                        .and_then(serde_json::Value::as_str)
+                        .and_then(|text| text.parse::<SocketAddr>().ok())
+                        .and_then(|address| names.name(address));
+                    if let (Some(name), Some(slot)) = (named, info.get_mut(end)) {
+                        *slot = serde_json::Value::from(name);
+                    }
+                }
+            }
+        }
+        flows.serialize(serializer)
+    }
 }
 
 #[derive(Serialize)]
@@ -880,6 +1059,43 @@ mod tests {
             }
             _ => {}
         }
+    }
+
+    #[test]
+    fn stable_mode_nulls_what_varies_and_names_endpoints() {
+        let mut names = StableNames::new();
+        names.insert("127.0.0.1:43210".parse().unwrap(), "client:ephemeral");
+        names.insert("127.0.0.1:5000".parse().unwrap(), "server:echo");
+        let mut json = JsonRenderer::new(Vec::new()).with_stable_names(names);
+        json.begin(&fixtures::run_info(Lang::En)).unwrap();
+        let tcp_flow = fixtures::tcp_flow();
+        for step in fixtures::echo_timeline() {
+            match step {
+                Step::Call(call) => json.call(&call).unwrap(),
+                Step::Packet(packet, verdict) => {
+                    json.packet(&packet, &verdict, Some(&tcp_flow)).unwrap()
+                }
+            }
+        }
+        json.finish(&fixtures::echo_summary(), &complete()).unwrap();
+        let text = String::from_utf8(json.into_inner()).unwrap();
+        assert!(!text.contains("43210") && !text.contains("5000"), "{text}");
+        let records: Vec<Value> = text
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect();
+        let syn = packet(&records, 1);
+        assert_eq!(syn["time_ns"], Value::Null);
+        assert_eq!(syn["timestamp"], Value::Null);
+        assert_eq!(syn["transport"]["seq"], Value::Null);
+        assert_eq!(syn["transport"]["src_port"], Value::Null);
+        assert_eq!(syn["transport"]["relative_seq"], 0);
+        assert_eq!(syn["endpoints"]["client"], "client:ephemeral");
+        let summary = records
+            .iter()
+            .find(|record| record["type"] == "summary")
+            .unwrap();
+        assert_eq!(summary["flows"][0]["info"]["server"], "server:echo");
     }
 
     #[test]

@@ -77,6 +77,15 @@ impl Labels {
         }
     }
 
+    /// "step" / "步骤": stable output shows the step that caused a packet where the time would be.
+    pub fn step_word(&self) -> &'static str {
+        if std::ptr::eq(self, &ZH_CN) {
+            "步骤"
+        } else {
+            "step"
+        }
+    }
+
     /// An actor of a socket call: "client" and "server" are translated, "client2" is shown as written.
     pub fn actor<'a>(&self, actor: &'a str) -> &'a str {
         match actor {

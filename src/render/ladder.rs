@@ -18,8 +18,11 @@
 //! output and reuses one scratch string to measure and wrap text: it allocates nothing.
 
 use super::color::{Palette, Tone};
-use super::describe::{packet_tone, Addresses, ArrowLabel, FlowIntro, HeaderSizes, RelativeTime};
+use super::describe::{
+    packet_tone, Addresses, ArrowLabel, FlowIntro, FlowName, HeaderSizes, RelativeTime,
+};
 use super::labels::Labels;
+use super::stable::StableNames;
 use super::summary_text::write_summary;
 use super::text::{self, repeat, spaces, wrap};
 use super::{RunInfo, Sink};
@@ -93,6 +96,9 @@ pub struct LadderRenderer<W: Write> {
     /// Timestamp of the first frame: times are shown relative to it.
     origin: Option<Timestamp>,
     flows_seen: u32,
+    /// Stable mode (lessons): addresses shown by name, and the step number where the time would be.
+    stable: Option<StableNames>,
+    step: Option<u32>,
 }
 
 impl<W: Write> LadderRenderer<W> {
@@ -108,7 +114,21 @@ impl<W: Write> LadderRenderer<W> {
             scratch: String::with_capacity(256),
             origin: None,
             flows_seen: 0,
+            stable: None,
+            step: None,
         }
+    }
+
+    /// Stable output for snapshot-tested walkthroughs: every address in `names` is shown by its name, and
+    /// packets show the step that caused them (see [`LadderRenderer::set_step`]) instead of a time.
+    pub fn with_stable_names(mut self, names: StableNames) -> Self {
+        self.stable = Some(names);
+        self
+    }
+
+    /// Stable mode: the step whose packets come next.
+    pub fn set_step(&mut self, step: u32) {
+        self.step = Some(step);
     }
 
     pub fn get_ref(&self) -> &W {
@@ -132,9 +152,23 @@ impl<W: Write> LadderRenderer<W> {
         timestamp.since(origin)
     }
 
-    /// The time, right-aligned in its column.
+    /// Stable mode: replaces the run's addresses and ports in the scratch text by their names.
+    fn stabilize_scratch(&mut self) {
+        if let Some(names) = &self.stable {
+            names.rewrite(&mut self.scratch);
+        }
+    }
+
+    /// The time (stable mode: the step), right-aligned in its column.
     fn write_time(&mut self, nanos: i64) -> io::Result<()> {
-        fill(&mut self.scratch, format_args!("{}", RelativeTime(nanos)))?;
+        match (&self.stable, self.step) {
+            (Some(_), Some(step)) => fill(
+                &mut self.scratch,
+                format_args!("{} {step}", self.labels.step_word()),
+            )?,
+            (Some(_), None) => self.scratch.clear(),
+            (None, _) => fill(&mut self.scratch, format_args!("{}", RelativeTime(nanos)))?,
+        }
         spaces(
             &mut self.out,
             TIME_WIDTH.saturating_sub(text::width(&self.scratch)),
@@ -182,6 +216,7 @@ impl<W: Write> LadderRenderer<W> {
     /// A detail line under an arrow: `args` wrapped within the lane.
     fn detail(&mut self, tone: Tone, args: fmt::Arguments<'_>) -> io::Result<()> {
         fill(&mut self.scratch, args)?;
+        self.stabilize_scratch();
         let indent = self.lane_start() + DETAIL_INDENT;
         self.write_scratch_wrapped(tone, indent, self.detail_width())
     }
@@ -299,6 +334,7 @@ impl<W: Write> Sink for LadderRenderer<W> {
             ),
         };
         outcome.map_err(|_| io::Error::other("a value could not be formatted"))?;
+        self.stabilize_scratch();
         // Calls sit in their actor's column: the client's run rightwards from the left column, the server's
         // end at the right edge.
         let max = self.width - GUTTER;
@@ -319,17 +355,29 @@ impl<W: Write> Sink for LadderRenderer<W> {
         if verdict.new_flow {
             self.flows_seen = self.flows_seen.saturating_add(1);
             if let Some(id) = verdict.flow {
-                fill(
-                    &mut self.scratch,
-                    format_args!(
-                        "{}",
-                        FlowIntro {
-                            id,
-                            info: flow,
-                            labels
-                        }
-                    ),
-                )?;
+                match (&self.stable, flow) {
+                    // "TCP stream 0: client:ephemeral ⇄ server:echo": the names already say who is who.
+                    (Some(names), Some(info)) => {
+                        fill(
+                            &mut self.scratch,
+                            format_args!("{}{}", FlowName { id, labels }, labels.colon),
+                        )?;
+                        names.write_address(&mut self.scratch, info.client);
+                        self.scratch.push_str(" ⇄ ");
+                        names.write_address(&mut self.scratch, info.server);
+                    }
+                    _ => fill(
+                        &mut self.scratch,
+                        format_args!(
+                            "{}",
+                            FlowIntro {
+                                id,
+                                info: flow,
+                                labels
+                            }
+                        ),
+                    )?,
+                }
                 self.out.write_all(b"\n")?;
                 self.write_scratch_wrapped(Tone::Heading, 0, self.width)?;
             }
@@ -752,6 +800,32 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("the kernel dropped none"));
+    }
+
+    #[test]
+    fn stable_mode_names_endpoints_and_shows_steps_instead_of_times() {
+        let mut names = StableNames::new();
+        names.insert("127.0.0.1:43210".parse().unwrap(), "client:ephemeral");
+        names.insert("127.0.0.1:5000".parse().unwrap(), "server:echo");
+        let mut ladder = renderer(Lang::En, false, DEFAULT_WIDTH).with_stable_names(names);
+        ladder.set_step(3);
+        play(&mut ladder, fixtures::echo_timeline());
+        let text = output(ladder);
+        assert!(!text.contains("43210") && !text.contains(":5000"), "{text}");
+        assert!(!text.contains("+0.0"), "{text}");
+        assert!(
+            text.contains("\nTCP stream 0: client:ephemeral ⇄ server:echo\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("client: connect(server:echo) called"),
+            "{text}"
+        );
+        let arrows = arrow_rows(&text);
+        assert!(arrows[0].starts_with("     step 3 #1 "), "{}", arrows[0]);
+        // Without names the same renderer shows times and numbers, as before.
+        let plain = echo(Lang::En, false, DEFAULT_WIDTH);
+        assert!(plain.contains("127.0.0.1:43210") && plain.contains("+0.000021s"));
     }
 
     #[test]

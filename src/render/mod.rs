@@ -10,7 +10,7 @@
 //! and hands that to a [`Drawing`] ([`SvgDiagram`], [`HtmlWalkthrough`], [`MermaidDiagram`],
 //! [`StevensGraph`]) when the run finishes.
 
-mod color;
+pub(crate) mod color;
 mod describe;
 #[cfg(test)]
 mod fixtures;
@@ -22,10 +22,11 @@ mod layers;
 mod lifelines;
 mod mermaid;
 mod scene;
+mod stable;
 mod stevens;
 mod summary_text;
 mod svg;
-mod text;
+pub(crate) mod text;
 
 pub use color::ColorChoice;
 pub use html::HtmlWalkthrough;
@@ -38,6 +39,7 @@ pub use scene::{
     Drawing, Meaning, PictureRenderer, Scene, SceneEvent, ScenePacket, Segment, MAX_FLOWS,
     MAX_PACKETS, MAX_SEGMENTS,
 };
+pub use stable::StableNames;
 pub use stevens::StevensGraph;
 pub use svg::SvgDiagram;
 

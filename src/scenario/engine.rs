@@ -7,6 +7,7 @@
 use super::error::ScenarioError;
 use super::expect::{Expect, Observed, Proto, RunPorts, Side};
 use super::{Family, ScenarioRun};
+use crate::analysis::Analyzer;
 use crate::capture::{CaptureStats, FrameSource, LiveSource, Next, OwnedFrame};
 use crate::decode;
 use crate::timeline::{CallOutcome, SocketCall, TimelineEntry};
@@ -18,9 +19,15 @@ use std::time::{Duration, Instant};
 pub(crate) const STEP_TIMEOUT: Duration = Duration::from_secs(2);
 
 pub(crate) struct Engine {
-    scenario: &'static str,
+    scenario: String,
     family: Family,
     source: LiveSource,
+    /// Gives each of this run's TCP segments its relative sequence and acknowledgement numbers.
+    analyzer: Analyzer,
+    /// Strict runs (lessons) treat a frame no step expected as a failure instead of a note.
+    strict: bool,
+    /// Strict runs only: this run's frames that no step expected, in capture order.
+    surprises: Vec<usize>,
     ports: RunPorts,
     frames: Vec<OwnedFrame>,
     /// `observed[i]` describes `frames[i]`.
@@ -36,6 +43,20 @@ pub(crate) struct Engine {
     step_timeout: Duration,
 }
 
+/// Why a step's packets did not come as expected, for callers that word their own message (lessons).
+#[derive(Debug)]
+pub(crate) enum StepMismatch {
+    /// The required expectations at these indexes never arrived; `seen` are the frames that did.
+    Missing {
+        missing: Vec<usize>,
+        seen: Vec<usize>,
+    },
+    /// Strict runs: frame `frame` matched nothing the step (or an earlier step's optional packet) expected.
+    Unexpected { frame: usize, seen: Vec<usize> },
+    /// The capture itself failed.
+    Capture(Box<ScenarioError>),
+}
+
 /// What reading one frame from the capture gave.
 enum Pulled {
     /// A frame of this run, now `frames[index]`.
@@ -48,9 +69,12 @@ enum Pulled {
 
 impl Engine {
     /// Opens the capture on `lo`. Call this before creating any socket, so no packet can be missed.
-    pub(crate) fn open(scenario: &'static str, family: Family) -> Result<Engine, ScenarioError> {
+    pub(crate) fn open(
+        scenario: impl Into<String>,
+        family: Family,
+    ) -> Result<Engine, ScenarioError> {
         Ok(Engine::with_source(
-            scenario,
+            scenario.into(),
             family,
             LiveSource::open("lo")?,
         ))
@@ -60,14 +84,20 @@ impl Engine {
     /// grace period (milliseconds), so retries keep theirs. Frames of the earlier attempt are ignored
     /// because its ports are forgotten.
     pub(crate) fn restart(self) -> Engine {
-        Engine::with_source(self.scenario, self.family, self.source)
+        let strict = self.strict;
+        let mut engine = Engine::with_source(self.scenario, self.family, self.source);
+        engine.strict = strict;
+        engine
     }
 
-    fn with_source(scenario: &'static str, family: Family, source: LiveSource) -> Engine {
+    fn with_source(scenario: String, family: Family, source: LiveSource) -> Engine {
         Engine {
             scenario,
             family,
             source,
+            analyzer: Analyzer::new(),
+            strict: false,
+            surprises: Vec::new(),
             ports: RunPorts::default(),
             frames: Vec::new(),
             observed: Vec::new(),
@@ -83,6 +113,27 @@ impl Engine {
 
     pub(crate) fn family(&self) -> Family {
         self.family
+    }
+
+    /// From now on a frame that no step expects is a failure ([`StepMismatch::Unexpected`]) instead of a
+    /// note: lessons promise the learner exactly the packets they list.
+    pub(crate) fn set_strict(&mut self) {
+        self.strict = true;
+    }
+
+    /// Strict runs: frames that arrived between steps although no step expected them, taken once.
+    pub(crate) fn take_surprises(&mut self) -> Vec<usize> {
+        std::mem::take(&mut self.surprises)
+    }
+
+    /// How many entries the timeline has, so a caller can mark where its own steps begin.
+    pub(crate) fn timeline_len(&self) -> usize {
+        self.timeline.len()
+    }
+
+    /// Records a socket call whose outcome the caller has already worded.
+    pub(crate) fn record_call(&mut self, call: SocketCall) {
+        self.timeline.push(TimelineEntry::Call(call));
     }
 
     /// Declares a port of this run; frames are kept only if their ports are the run's.
@@ -184,7 +235,7 @@ impl Engine {
 
     pub(crate) fn socket_error(&self, actor: &str, call: &str, source: io::Error) -> ScenarioError {
         ScenarioError::Socket {
-            scenario: self.scenario,
+            scenario: self.scenario.as_str().into(),
             family: self.family,
             actor: actor.to_string(),
             call: call.to_string(),
@@ -194,7 +245,7 @@ impl Engine {
 
     pub(crate) fn unexpected(&self, detail: impl Into<String>) -> ScenarioError {
         ScenarioError::Unexpected {
-            scenario: self.scenario,
+            scenario: self.scenario.as_str().into(),
             family: self.family,
             detail: detail.into(),
         }
@@ -202,6 +253,28 @@ impl Engine {
 
     /// Reads frames until every required packet of `expect` has arrived, or fails naming `step`.
     pub(crate) fn wait_for(&mut self, step: &str, expect: &[Expect]) -> Result<(), ScenarioError> {
+        match self.wait_matching(step, expect) {
+            Ok(()) => Ok(()),
+            Err(StepMismatch::Capture(error)) => Err(*error),
+            Err(StepMismatch::Missing { missing, seen }) => {
+                Err(self.missing(step, expect, &missing, &seen))
+            }
+            Err(StepMismatch::Unexpected { frame, seen }) => Err(self.unexpected(format!(
+                "step {step:?}: frame {} ({}) was not expected (saw {})",
+                frame + 1,
+                self.observed[frame],
+                self.describe_frames(&seen)
+            ))),
+        }
+    }
+
+    /// Reads frames until every required packet of `expect` has arrived. Strict runs stop at the first
+    /// frame nothing expects; other runs note it, saying it came during `step`.
+    pub(crate) fn wait_matching(
+        &mut self,
+        step: &str,
+        expect: &[Expect],
+    ) -> Result<(), StepMismatch> {
         let deadline = Instant::now() + self.step_timeout;
         let mut matched = vec![false; expect.len()];
         let mut seen_during_step: Vec<usize> = Vec::new();
@@ -214,9 +287,22 @@ impl Engine {
         while !all_required_matched(&matched) {
             let remaining = deadline.saturating_duration_since(Instant::now());
             if remaining.is_zero() {
-                return Err(self.missing(step, expect, &matched, &seen_during_step));
+                let missing = expect
+                    .iter()
+                    .zip(&matched)
+                    .enumerate()
+                    .filter(|(_, (wanted, done))| wanted.required && !**done)
+                    .map(|(index, _)| index)
+                    .collect();
+                return Err(StepMismatch::Missing {
+                    missing,
+                    seen: seen_during_step,
+                });
             }
-            let Pulled::Ours(index) = self.pull(remaining)? else {
+            let Pulled::Ours(index) = self
+                .pull(remaining)
+                .map_err(|error| StepMismatch::Capture(Box::new(error)))?
+            else {
                 continue;
             };
             seen_during_step.push(index);
@@ -227,7 +313,15 @@ impl Engine {
                 .find(|(wanted, done)| !**done && wanted.matches(&observed));
             match current {
                 Some((_, done)) => *done = true,
-                None => self.account_for_late(index, step),
+                None => {
+                    self.account_for_late(index, step);
+                    if let Some(frame) = self.surprises.pop() {
+                        return Err(StepMismatch::Unexpected {
+                            frame,
+                            seen: seen_during_step,
+                        });
+                    }
+                }
             }
         }
         for (wanted, done) in expect.iter().zip(&matched) {
@@ -237,6 +331,25 @@ impl Engine {
         }
         self.last_step_done = Some(Instant::now());
         Ok(())
+    }
+
+    /// "frame 3: client→server SYN, frame 4: ..." or "none of this run's packets", plus undecodable frames.
+    fn describe_frames(&self, frames: &[usize]) -> String {
+        let mut seen: Vec<String> = frames
+            .iter()
+            .map(|index| format!("frame {}: {}", index + 1, self.observed[*index]))
+            .collect();
+        if seen.is_empty() {
+            seen.push("none of this run's packets".to_string());
+        }
+        let mut seen = seen.join(", ");
+        if let (count @ 1.., Some(first)) = &self.undecodable {
+            let _ = write!(
+                seen,
+                "; {count} frame(s) on lo could not be decoded, the first because: {first}"
+            );
+        }
+        seen
     }
 
     /// Takes in every frame already queued, without waiting.
@@ -259,6 +372,8 @@ impl Engine {
             .position(|wanted| wanted.matches(&observed))
         {
             self.pending_optional.remove(position);
+        } else if self.strict {
+            self.surprises.push(index);
         } else {
             self.notes.push(format!(
                 "frame {} ({observed}) was not expected by any step (it arrived {when})",
@@ -284,9 +399,12 @@ impl Engine {
                 return Ok(Pulled::Other);
             }
         };
-        let Some(observed) = Observed::classify(&packet, self.family, &self.ports) else {
+        let Some(mut observed) = Observed::classify(&packet, self.family, &self.ports) else {
             return Ok(Pulled::Other);
         };
+        let verdict = self.analyzer.process(&packet);
+        observed.rel_seq = verdict.rel_seq;
+        observed.rel_ack = verdict.rel_ack;
         let index = self.frames.len();
         self.frames.push(OwnedFrame {
             number: index as u64 + 1,
@@ -301,39 +419,29 @@ impl Engine {
         &self,
         step: &str,
         expect: &[Expect],
-        matched: &[bool],
+        missing: &[usize],
         seen_during_step: &[usize],
     ) -> ScenarioError {
-        let missing: Vec<String> = expect
+        let missing: Vec<String> = missing
             .iter()
-            .zip(matched)
-            .filter(|(wanted, done)| wanted.required && !**done)
-            .map(|(wanted, _)| wanted.to_string())
+            .filter_map(|index| expect.get(*index))
+            .map(ToString::to_string)
             .collect();
         let expected: Vec<String> = expect.iter().map(ToString::to_string).collect();
-        let mut seen: Vec<String> = seen_during_step
-            .iter()
-            .map(|index| format!("frame {}: {}", index + 1, self.observed[*index]))
-            .collect();
-        if seen.is_empty() {
-            seen.push("none of this run's packets".to_string());
-        }
-        let mut seen = seen.join(", ");
-        if let (count @ 1.., Some(first)) = &self.undecodable {
-            let _ = write!(
-                seen,
-                "; {count} frame(s) on lo could not be decoded, the first because: {first}"
-            );
-        }
         ScenarioError::MissingPackets {
-            scenario: self.scenario,
+            scenario: self.scenario.as_str().into(),
             family: self.family,
             step: step.to_string(),
             missing: missing.join(" and "),
             expected: expected.join(", "),
-            seen,
+            seen: self.describe_frames(seen_during_step),
             timeout_ms: self.step_timeout.as_millis() as u64,
         }
+    }
+
+    /// What this run's frame `index` was, if there is one.
+    pub(crate) fn observed_frame(&self, index: usize) -> Option<&Observed> {
+        self.observed.get(index)
     }
 
     /// Packets sent at the same moment from two CPUs can reach the capture in one order and carry kernel
@@ -461,6 +569,46 @@ mod tests {
         );
         assert!(text.contains("server→client ACK (optional)"), "{text}");
         assert!(text.contains("saw none of this run's packets"), "{text}");
+    }
+
+    #[test]
+    fn strict_runs_report_frames_no_step_expects() {
+        let mut engine = match Engine::open("strict", Family::V4) {
+            Ok(engine) => engine,
+            Err(error) if error.is_permission_denied() => {
+                eprintln!("SKIPPED (needs CAP_NET_RAW): strict_runs_report_frames: {error}");
+                return;
+            }
+            Err(error) => panic!("{error}"),
+        };
+        engine.set_strict();
+        engine.step_timeout = Duration::from_millis(500);
+        let any = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+        let server = std::net::UdpSocket::bind(any).unwrap();
+        let client = std::net::UdpSocket::bind(any).unwrap();
+        let server_address = server.local_addr().unwrap();
+        engine.add_port(Side::Server, Proto::Udp, server_address.port());
+        engine.begin_step().unwrap();
+        client.send_to(b"abc", server_address).unwrap();
+        // The datagram was expected: it matches, with the client's port.
+        let client_port = client.local_addr().unwrap().port();
+        let wanted = expect::udp(Side::Client, 3).for_client(Some(client_port));
+        engine.wait_matching("sendto", &[wanted]).unwrap();
+        assert_eq!(engine.observed()[0].client_port, client_port);
+        // A datagram nobody expects, caught between steps...
+        client.send_to(b"late", server_address).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while engine.observed().len() < 2 && Instant::now() < deadline {
+            engine.begin_step().unwrap();
+        }
+        assert_eq!(engine.take_surprises(), vec![1]);
+        assert!(engine.take_surprises().is_empty());
+        // ... or during a step, which then stops at once.
+        client.send_to(b"xy", server_address).unwrap();
+        match engine.wait_matching("sendto", &[expect::udp(Side::Client, 5)]) {
+            Err(StepMismatch::Unexpected { frame: 2, .. }) => {}
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

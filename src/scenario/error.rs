@@ -15,7 +15,7 @@ pub enum ScenarioError {
 
     #[error("{scenario} over {family}, step {step:?}: {missing} never arrived within {timeout_ms} ms (expected {expected}; saw {seen})")]
     MissingPackets {
-        scenario: &'static str,
+        scenario: Box<str>,
         family: Family,
         step: String,
         /// The required packets that did not come.
@@ -29,7 +29,7 @@ pub enum ScenarioError {
 
     #[error("{scenario} over {family}: the {actor}'s {call} failed: {source}")]
     Socket {
-        scenario: &'static str,
+        scenario: Box<str>,
         family: Family,
         actor: String,
         call: String,
@@ -39,14 +39,14 @@ pub enum ScenarioError {
 
     #[error("{scenario} over {family}: {detail}")]
     Unexpected {
-        scenario: &'static str,
+        scenario: Box<str>,
         family: Family,
         detail: String,
     },
 
     #[error("{scenario} over {family}: gave up after {tries} tries; the last one: {last}")]
     GaveUp {
-        scenario: &'static str,
+        scenario: Box<str>,
         family: Family,
         tries: u32,
         last: String,

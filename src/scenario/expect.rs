@@ -84,14 +84,21 @@ impl RunPorts {
     }
 
     /// Who sent a datagram from `src` to `dst`, or None when it is not this run's.
+    #[cfg(test)]
     fn sender(&self, proto: Proto, src: u16, dst: u16) -> Option<Side> {
+        self.sender_and_client_port(proto, src, dst)
+            .map(|(side, _)| side)
+    }
+
+    /// The sender and the client end's port.
+    fn sender_and_client_port(&self, proto: Proto, src: u16, dst: u16) -> Option<(Side, u16)> {
         let is_server = |port| self.server.contains(&(proto, port));
         let knows_clients = self.client.iter().any(|(p, _)| *p == proto);
         let is_client = |port| !knows_clients || self.client.contains(&(proto, port));
         if is_server(src) && is_client(dst) {
-            Some(Side::Server)
+            Some((Side::Server, dst))
         } else if is_server(dst) && is_client(src) {
-            Some(Side::Client)
+            Some((Side::Client, src))
         } else {
             None
         }
@@ -104,6 +111,12 @@ pub(crate) struct Observed {
     pub from: Side,
     pub what: Observation,
     pub payload_len: u32,
+    /// The client end's port (for ICMP errors: the port of the datagram they quote), which tells the
+    /// connections of several clients apart.
+    pub client_port: u16,
+    /// TCP only: sequence and acknowledgement numbers relative to each side's ISN (filled in by the engine).
+    pub rel_seq: Option<u32>,
+    pub rel_ack: Option<u32>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -133,20 +146,37 @@ impl Observed {
             return None;
         }
         match &packet.transport {
-            Transport::Tcp(segment) => Some(Observed {
-                from: ports.sender(Proto::Tcp, segment.src_port, segment.dst_port)?,
-                what: Observation::Tcp {
-                    flags: segment.flags,
-                    seq: segment.seq,
-                    ack: segment.ack,
-                },
-                payload_len: segment.payload_len,
-            }),
-            Transport::Udp(datagram) => Some(Observed {
-                from: ports.sender(Proto::Udp, datagram.src_port, datagram.dst_port)?,
-                what: Observation::Udp,
-                payload_len: datagram.payload_len,
-            }),
+            Transport::Tcp(segment) => {
+                let (from, client_port) =
+                    ports.sender_and_client_port(Proto::Tcp, segment.src_port, segment.dst_port)?;
+                Some(Observed {
+                    from,
+                    what: Observation::Tcp {
+                        flags: segment.flags,
+                        seq: segment.seq,
+                        ack: segment.ack,
+                    },
+                    payload_len: segment.payload_len,
+                    client_port,
+                    rel_seq: None,
+                    rel_ack: None,
+                })
+            }
+            Transport::Udp(datagram) => {
+                let (from, client_port) = ports.sender_and_client_port(
+                    Proto::Udp,
+                    datagram.src_port,
+                    datagram.dst_port,
+                )?;
+                Some(Observed {
+                    from,
+                    what: Observation::Udp,
+                    payload_len: datagram.payload_len,
+                    client_port,
+                    rel_seq: None,
+                    rel_ack: None,
+                })
+            }
             Transport::Icmp(message) => {
                 let IcmpKind::DestinationUnreachable { port_unreachable } = message.kind else {
                     return None;
@@ -158,11 +188,15 @@ impl Observed {
                     17 => Proto::Udp,
                     _ => return None,
                 };
-                let quoted_sender = ports.sender(proto, quoted.src_port?, quoted.dst_port?)?;
+                let (quoted_sender, client_port) =
+                    ports.sender_and_client_port(proto, quoted.src_port?, quoted.dst_port?)?;
                 Some(Observed {
                     from: quoted_sender.peer(),
                     what: Observation::IcmpUnreachable { port_unreachable },
                     payload_len: 0,
+                    client_port,
+                    rel_seq: None,
+                    rel_ack: None,
                 })
             }
             _ => None,
@@ -213,6 +247,11 @@ pub(crate) struct Expect {
     pub payload_len: Option<u32>,
     /// Optional packets (a delayed ACK, say) may come now, later, or not at all.
     pub required: bool,
+    /// TCP only: the relative sequence and acknowledgement numbers; None accepts any.
+    pub seq: Option<u32>,
+    pub ack: Option<u32>,
+    /// The client end's port, when several clients must be told apart; None accepts any client.
+    pub client_port: Option<u16>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -238,6 +277,41 @@ impl Expect {
             },
             payload_len: Some(payload_len),
             required: true,
+            seq: None,
+            ack: None,
+            client_port: None,
+        }
+    }
+
+    /// A TCP segment by flag bits: all of `all_of` set, none of `none_of`; `payload_len` None accepts any.
+    /// Shown by its flag names (lessons print their own wording of it).
+    pub(crate) fn tcp_flags(
+        from: Side,
+        all_of: u16,
+        none_of: u16,
+        payload_len: Option<u32>,
+    ) -> Expect {
+        Expect {
+            payload_len,
+            ..Expect::tcp(from, all_of, none_of, "", 0)
+        }
+    }
+
+    /// Only this relative sequence number.
+    pub(crate) fn with_seq(self, seq: Option<u32>) -> Expect {
+        Expect { seq, ..self }
+    }
+
+    /// Only this relative acknowledgement number.
+    pub(crate) fn with_ack(self, ack: Option<u32>) -> Expect {
+        Expect { ack, ..self }
+    }
+
+    /// Only on the connection (or datagram exchange) of the client using `port`.
+    pub(crate) fn for_client(self, port: Option<u16>) -> Expect {
+        Expect {
+            client_port: port,
+            ..self
         }
     }
 
@@ -254,6 +328,11 @@ impl Expect {
             || self
                 .payload_len
                 .is_some_and(|len| len != observed.payload_len)
+            || self
+                .client_port
+                .is_some_and(|port| port != observed.client_port)
+            || self.seq.is_some_and(|seq| observed.rel_seq != Some(seq))
+            || self.ack.is_some_and(|ack| observed.rel_ack != Some(ack))
         {
             return false;
         }
@@ -280,6 +359,17 @@ impl fmt::Display for Expect {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} ", self.from)?;
         match (self.pattern, self.payload_len) {
+            (
+                Pattern::Tcp {
+                    label: "", all_of, ..
+                },
+                len,
+            ) => {
+                write!(f, "{}", TcpFlags(all_of).names())?;
+                if let Some(len @ 1..) = len {
+                    write!(f, " {len} B")?;
+                }
+            }
             (Pattern::Tcp { label, .. }, Some(len)) if len > 0 => write!(f, "{label} {len} B")?,
             (Pattern::Tcp { label, .. }, _) => f.write_str(label)?,
             (Pattern::Udp, Some(len)) => write!(f, "UDP {len} B")?,
@@ -328,11 +418,19 @@ pub(crate) fn rst_ack(from: Side) -> Expect {
 }
 
 pub(crate) fn udp(from: Side, len: u32) -> Expect {
+    udp_any(from, Some(len))
+}
+
+/// A datagram; `len` None accepts any payload length.
+pub(crate) fn udp_any(from: Side, len: Option<u32>) -> Expect {
     Expect {
         from,
         pattern: Pattern::Udp,
-        payload_len: Some(len),
+        payload_len: len,
         required: true,
+        seq: None,
+        ack: None,
+        client_port: None,
     }
 }
 
@@ -342,6 +440,9 @@ pub(crate) fn icmp_port_unreachable(from: Side) -> Expect {
         pattern: Pattern::IcmpPortUnreachable,
         payload_len: None,
         required: true,
+        seq: None,
+        ack: None,
+        client_port: None,
     }
 }
 
@@ -358,6 +459,9 @@ mod tests {
                 ack: 0,
             },
             payload_len,
+            client_port: 40000,
+            rel_seq: Some(1),
+            rel_ack: Some(1),
         }
     }
 
@@ -380,6 +484,40 @@ mod tests {
     }
 
     #[test]
+    fn lessons_match_relative_numbers_client_ports_and_any_payload() {
+        let syn_ack = Observed {
+            rel_seq: Some(0),
+            rel_ack: Some(1),
+            ..tcp(Side::Server, SYN | ACK, 0)
+        };
+        let wanted = Expect::tcp_flags(Side::Server, SYN | ACK, FIN | RST | PSH, Some(0));
+        assert!(wanted.with_seq(Some(0)).with_ack(Some(1)).matches(&syn_ack));
+        assert!(!wanted.with_ack(Some(2)).matches(&syn_ack));
+        assert!(wanted.with_seq(None).with_ack(None).matches(&syn_ack));
+        assert!(wanted.for_client(Some(40000)).matches(&syn_ack));
+        assert!(!wanted.for_client(Some(40001)).matches(&syn_ack));
+        // Unknown relative numbers match only wildcards.
+        let reset = Observed {
+            rel_seq: None,
+            ..tcp(Side::Server, RST | ACK, 0)
+        };
+        let rst = Expect::tcp_flags(Side::Server, RST | ACK, SYN | FIN | PSH, Some(0));
+        assert!(rst.matches(&reset));
+        assert!(!rst.with_seq(Some(0)).matches(&reset));
+        // `len ...` accepts any payload; a flags-only expectation shows its flag names.
+        let data = tcp(Side::Client, PSH | ACK, 1000);
+        assert!(Expect::tcp_flags(Side::Client, ACK, SYN | FIN | RST, None).matches(&data));
+        assert_eq!(
+            Expect::tcp_flags(Side::Client, PSH | ACK, 0, Some(5)).to_string(),
+            "client→server PSH,ACK 5 B"
+        );
+        assert!(udp_any(Side::Client, None).matches(&Observed {
+            what: Observation::Udp,
+            ..tcp(Side::Client, 0, 9)
+        }));
+    }
+
+    #[test]
     fn ports_decide_the_sender_and_exclude_other_runs() {
         let mut ports = RunPorts::default();
         ports.add(Side::Server, Proto::Tcp, 5000);
@@ -388,6 +526,10 @@ mod tests {
         assert_eq!(ports.sender(Proto::Tcp, 5000, 40000), Some(Side::Server));
         assert_eq!(ports.sender(Proto::Udp, 40000, 5000), None);
         ports.add(Side::Client, Proto::Tcp, 40000);
+        assert_eq!(
+            ports.sender_and_client_port(Proto::Tcp, 5000, 40000),
+            Some((Side::Server, 40000))
+        );
         assert_eq!(ports.sender(Proto::Tcp, 40001, 5000), None);
         assert_eq!(ports.sender(Proto::Tcp, 40000, 5001), None);
         assert_eq!(ports.sender(Proto::Tcp, 5000, 40000), Some(Side::Server));

@@ -6,9 +6,9 @@
 //! on every run.
 
 mod catalog;
-mod engine;
+pub(crate) mod engine;
 mod error;
-mod expect;
+pub(crate) mod expect;
 mod retry;
 mod sockets;
 mod starting_line;
@@ -75,7 +75,7 @@ pub struct Endpoint {
 /// Everything one scenario run produced.
 #[derive(Clone, Debug)]
 pub struct ScenarioRun {
-    pub name: &'static str,
+    pub name: String,
     pub family: Family,
     /// The sockets whose ports the run's frames were selected by.
     pub endpoints: Vec<Endpoint>,

@@ -46,7 +46,7 @@ pub(crate) fn with_retries(
         }
     }
     Err(ScenarioError::GaveUp {
-        scenario,
+        scenario: scenario.into(),
         family,
         tries: max_tries,
         last: reasons.summary(),

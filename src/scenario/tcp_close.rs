@@ -157,6 +157,9 @@ mod tests {
                 ack,
             },
             payload_len: 0,
+            client_port: 40000,
+            rel_seq: None,
+            rel_ack: None,
         }
     }
 

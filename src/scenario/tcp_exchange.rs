@@ -232,6 +232,9 @@ mod tests {
                 ack: 0,
             },
             payload_len: 0,
+            client_port: 40000,
+            rel_seq: None,
+            rel_ack: None,
         }
     }
 
