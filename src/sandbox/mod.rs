@@ -8,4 +8,6 @@ mod loopback;
 mod namespace;
 
 pub use diagnosis::{diagnose_userns, UsernsBlocker};
-pub use namespace::{enter_private_network, Isolation, SandboxError};
+pub use namespace::{
+    enter_private_network, enter_private_network_as, IdMapping, Isolation, SandboxError,
+};

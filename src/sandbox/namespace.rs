@@ -54,9 +54,25 @@ fn blocked_message(blocker: &UsernsBlocker, source: &io::Error) -> String {
     )
 }
 
+/// How the invoking user appears inside the user namespace created when socklab is not root.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IdMapping {
+    /// Our uid and gid become 0 inside (as `unshare -Urn` does).
+    Root,
+    /// Our uid and gid stay themselves inside. socklab keeps the namespace's capabilities as long as it
+    /// does not exec, while a program it starts loses them at execve because it is not uid 0 there
+    /// (`grade` runs submissions this way).
+    SameIds,
+}
+
 /// Moves this process into a fresh network namespace with `lo` up. Call it before any thread exists:
 /// the kernel refuses CLONE_NEWUSER to a multi-threaded process.
 pub fn enter_private_network() -> Result<Isolation, SandboxError> {
+    enter_private_network_as(IdMapping::Root)
+}
+
+/// [`enter_private_network`], choosing who we are inside the user namespace (when one is needed).
+pub fn enter_private_network_as(mapping: IdMapping) -> Result<Isolation, SandboxError> {
     let threads = thread_count();
     if threads > 1 {
         return Err(SandboxError::Multithreaded { threads });
@@ -76,8 +92,20 @@ pub fn enter_private_network() -> Result<Isolation, SandboxError> {
         // As `unshare -Urn` does: deny setgroups (required before an unprivileged gid_map), then map
         // our own uid and gid to root inside, which holds CAP_NET_RAW over the new namespace only.
         write_proc("/proc/self/setgroups", "deny", "setgroups")?;
-        write_proc("/proc/self/uid_map", &format!("0 {uid} 1"), "uid_map")?;
-        write_proc("/proc/self/gid_map", &format!("0 {gid} 1"), "gid_map")?;
+        let (inside_uid, inside_gid) = match mapping {
+            IdMapping::Root => (0, 0),
+            IdMapping::SameIds => (uid, gid),
+        };
+        write_proc(
+            "/proc/self/uid_map",
+            &format!("{inside_uid} {uid} 1"),
+            "uid_map",
+        )?;
+        write_proc(
+            "/proc/self/gid_map",
+            &format!("{inside_gid} {gid} 1"),
+            "gid_map",
+        )?;
         Isolation::UserAndNetworkNamespace
     };
     bring_loopback_up().map_err(SandboxError::Loopback)?;
