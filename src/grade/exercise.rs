@@ -632,12 +632,14 @@ impl RawCriterion {
                         for size in sizes.get_ref() {
                             match u32::try_from(*size) {
                                 Ok(size) if size <= 65507 => list.push(size),
-                                _ => return Err(at(
-                                    sizes.span(),
-                                    format!(
+                                _ => {
+                                    return Err(at(
+                                        sizes.span(),
+                                        format!(
                                         "a UDP payload size is from 0 to 65507 bytes, not {size}"
                                     ),
-                                )),
+                                    ))
+                                }
                             }
                         }
                         Some(list)
