@@ -198,8 +198,9 @@ pub fn run_live(input: &LiveInput<'_>) -> Result<LiveRun, RunError> {
     };
     peer.watch(running.child.id());
     peer.run(deadline);
+    // socklab's sockets stay open until the submission is gone: closing them now would put socklab's
+    // own FIN on the wire and could unblock a submission that deadlocked.
     let log = std::mem::take(&mut peer.log);
-    drop(peer);
     let mut exited: Option<ExitStatus> = running.child.try_wait().ok().flatten();
 
     // The exercise is done: give a client the chance to finish on its own.
@@ -227,6 +228,7 @@ pub fn run_live(input: &LiveInput<'_>) -> Result<LiveRun, RunError> {
     unsafe { libc::kill(-running.pgid, libc::SIGKILL) };
     let _ = running.child.wait();
     let left = reaper::kill_everything(running.pgid, true, Duration::from_secs(3));
+    drop(peer);
     let stdout = running.stdout.join().unwrap_or_default();
     let stderr = running.stderr.join().unwrap_or_default();
     drop(workdir);
