@@ -77,11 +77,14 @@ fn ladder_options(style: Style) -> LadderOptions {
     }
 }
 
+/// Files to copy: (where it is, its name inside the working folder).
+type NamedFiles = Vec<(PathBuf, PathBuf)>;
+
 /// The command with `{port}` replaced, and the files it names (relative paths that exist here).
 fn prepare_command(
     args: &GradeArgs,
     exercise: &Exercise,
-) -> Result<(Vec<String>, Vec<(PathBuf, PathBuf)>), String> {
+) -> Result<(Vec<String>, NamedFiles), String> {
     let written = if args.command.is_empty() {
         exercise.submission.command.clone()
     } else {

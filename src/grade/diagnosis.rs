@@ -180,8 +180,7 @@ fn resets(subject: &Subject<'_>, lang: Lang, found: &mut Vec<Diagnosis>) {
         let answered = connection
             .data(connection.socklab())
             .into_iter()
-            .filter(|data| data.number < rst.number)
-            .last();
+            .rfind(|data| data.number < rst.number);
         let (kind, explanation, fix) = match (after_own_fin, answered) {
             (Some(fin), Some(data)) if data.number > fin.number => (
                 "closed-before-reply",

@@ -115,7 +115,7 @@ impl Tcp {
         if !payload.is_empty() {
             builder = builder.psh();
         }
-        if with_ack && !(flags.contains('R') && !flags.contains('A')) {
+        if with_ack && (flags.contains('A') || !flags.contains('R')) {
             builder = builder.ack(ack);
         }
         let mut bytes = Vec::new();
