@@ -330,3 +330,82 @@ fn grading_cannot_run_without_a_command_or_with_a_bad_exercise() {
         assert!(outcome.stdout.contains(name), "{}", outcome.stdout);
     }
 }
+
+/// A teacher's own exercise file: the port as an argument, answers on standard input (as the seed
+/// tutorials' clients ask for the server's address with input()), and a history criterion.
+#[test]
+fn a_teachers_exercise_file_with_the_port_as_argument_and_stdin() {
+    let lab = Socklab::new();
+    std::fs::write(
+        lab.temp().join("echo.toml"),
+        r#"
+title.en = "Echo client"
+statement.en = "Ask for the server's address on stdin, send one line, read the echo."
+time_limit = 4
+
+[submission]
+role = "client"
+port = "arg"
+port_number = 7000
+stdin = "127.0.0.1\n{port}\n"
+
+[peer]
+kind = "tcp-server"
+steps = ["accept", "recv line", 'send "echo\n"', "recv eof", "close"]
+
+[[criteria]]
+check = "history"
+pattern = "^ShADadFf$"
+points = 2
+
+[[criteria]]
+check = "payload"
+from = "socklab"
+contains = "echo"
+points = 1
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        lab.temp().join("seed_client.py"),
+        "import socket, sys\n\
+         assert sys.argv[1] == '7000', sys.argv\n\
+         ip = input('server ip: ')\n\
+         port = int(input('server port: '))\n\
+         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)\n\
+         s.connect((ip, port))\n\
+         s.send('echo\\n'.encode('gbk'))\n\
+         print(s.recv(1024).decode('gbk'))\n\
+         s.close()\n",
+    )
+    .unwrap();
+    let outcome = lab.run(&[
+        "grade",
+        "echo.toml",
+        "--no-ladder",
+        "--",
+        "python3",
+        "seed_client.py",
+        "{port}",
+    ]);
+    if common::grading::skipped(&outcome, "teacher's exercise") {
+        return;
+    }
+    outcome.assert_code(0);
+    assert!(
+        outcome
+            .stdout
+            .contains("✓  2/2  Connection history matches ^ShADadFf$"),
+        "{}",
+        outcome.stdout
+    );
+    assert!(outcome.stdout.contains("Score: 3/3"), "{}", outcome.stdout);
+    // Without {port} in the command, the grading cannot run.
+    let outcome = lab.run(&["grade", "echo.toml", "--", "python3", "seed_client.py"]);
+    outcome.assert_code(2);
+    assert!(
+        outcome.stderr.contains("put {port} in the command"),
+        "{}",
+        outcome.stderr
+    );
+}

@@ -120,3 +120,71 @@ pub fn results(report: &GradeReport) -> Results {
 pub fn to_json(report: &GradeReport) -> String {
     serde_json::to_string_pretty(&results(report)).unwrap_or_else(|_| "{}".to_string())
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::grade::diagnosis::Diagnosis;
+    use crate::grade::report::CriterionResult;
+    use crate::lang::Lang;
+
+    pub fn sample() -> GradeReport {
+        GradeReport {
+            exercise: "tcp-client".into(),
+            title: "TCP client".into(),
+            lang: Lang::En,
+            source: "test".into(),
+            score: 1,
+            max_score: 4,
+            criteria: vec![
+                CriterionResult {
+                    name: "Handshake".into(),
+                    check: "handshake",
+                    passed: true,
+                    points: 1,
+                    max_points: 1,
+                    expected: "e".into(),
+                    got: "handshake #1, #2, #3".into(),
+                    packets: vec![1, 2, 3],
+                    hint: None,
+                },
+                CriterionResult {
+                    name: "Payload".into(),
+                    check: "payload",
+                    passed: false,
+                    points: 0,
+                    max_points: 3,
+                    expected: "\"hello\\n\"".into(),
+                    got: "\"helo\\n\"".into(),
+                    packets: vec![4],
+                    hint: Some("send hello".into()),
+                },
+            ],
+            diagnoses: vec![Diagnosis {
+                kind: "abortive-close",
+                explanation: "RST #4".into(),
+                fix: "close()".into(),
+                packets: vec![4],
+            }],
+            run: None,
+            packets: 4,
+            ladder: String::new(),
+        }
+    }
+
+    #[test]
+    fn every_test_has_the_fields_gradescope_reads() {
+        let results = results(&sample());
+        assert_eq!(results.score, 1);
+        assert_eq!(results.tests.len(), 2);
+        assert_eq!(results.tests[0].status, "passed");
+        let failed = &results.tests[1];
+        assert_eq!(
+            (failed.score, failed.max_score, failed.status),
+            (0, 3, "failed")
+        );
+        assert_eq!(failed.output, "Expected: \"hello\\n\"\nGot:      \"helo\\n\"\nPackets:  #4\nFix:      send hello\n\nWhy: RST #4\nFix: close()");
+        let json: serde_json::Value = serde_json::from_str(&to_json(&sample())).unwrap();
+        assert_eq!(json["tests"][1]["visibility"], "visible");
+    }
+}

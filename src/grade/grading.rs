@@ -122,3 +122,68 @@ fn render_ladder<W: Write>(
     }
     Ok(String::from_utf8_lossy(&renderer.into_inner()).into_owned())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::Role;
+    use crate::grade::test_frames::{Capture, Tcp};
+    use crate::timeline::{CallOutcome, SocketCall};
+
+    #[test]
+    fn a_capture_is_graded_and_calls_join_the_ladder_in_time_order() {
+        let exercise = Exercise::find("tcp-client").unwrap();
+        let mut capture = Capture::default();
+        let mut tcp = Tcp::new(40000, 5000);
+        tcp.handshake(&mut capture);
+        tcp.exchange(&mut capture, Role::Client, b"helo\n");
+        tcp.exchange(&mut capture, Role::Server, b"hello, client\n");
+        tcp.close(&mut capture, Role::Client);
+        let frames = capture.frames();
+        let call = TimedCall {
+            // Between frame 3 (3000 ns) and frame 4 (4000 ns).
+            at: crate::capture::Timestamp(3500),
+            call: SocketCall {
+                actor: "server".into(),
+                call: "recv() until \\n".into(),
+                outcome: CallOutcome::Called,
+            },
+        };
+        let report = grade(
+            GradeInput {
+                exercise: &exercise,
+                frames: &frames,
+                calls: &[call],
+                run: None,
+                prepared_clients: &[],
+                udp_ports: None,
+                port: 5000,
+                source: "test".into(),
+                lang: Lang::En,
+                ladder: LadderOptions::default(),
+                stats: CaptureStats::default(),
+            },
+            None::<&mut CaptureWriter<io::Sink>>,
+        )
+        .unwrap();
+        assert_eq!((report.score, report.max_score), (7, 10));
+        let failed: Vec<&str> = report
+            .criteria
+            .iter()
+            .filter(|c| !c.passed)
+            .map(|c| c.check)
+            .collect();
+        assert_eq!(failed, ["payload"]);
+        assert_eq!(
+            report.criteria[2].hint.as_deref(),
+            Some("Send exactly b\"hello\\n\": six bytes, lower case, ending in a newline.")
+        );
+        let call_at = report
+            .ladder
+            .find("server: recv() until \\n called")
+            .unwrap();
+        let third = report.ladder.find(" #3 ").unwrap();
+        let fourth = report.ladder.find(" #4 ").unwrap();
+        assert!(third < call_at && call_at < fourth, "{}", report.ladder);
+    }
+}

@@ -277,3 +277,26 @@ fn write_output(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failed_criteria_show_expected_got_packets_and_fix() {
+        let report = crate::grade::gradescope::tests::sample();
+        let mut out = Vec::new();
+        write_text(&mut out, &report, false, true).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("  ✓  1/1  Handshake\n"), "{text}");
+        assert!(text.contains("  ✗  0/3  Payload\n          expected: \"hello\\n\"\n          got:      \"helo\\n\"\n          packets:  #4\n          fix:      send hello\n"), "{text}");
+        assert!(text.contains("  ! [abortive-close] RST #4\n"), "{text}");
+        assert!(text.contains("Score: 1/4"), "{text}");
+        assert!(!text.contains('\x1b'), "no colour was asked for");
+        let mut coloured = Vec::new();
+        write_text(&mut coloured, &report, true, true).unwrap();
+        assert!(String::from_utf8(coloured)
+            .unwrap()
+            .contains("\x1b[31m✗\x1b[0m"));
+    }
+}
