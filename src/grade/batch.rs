@@ -106,16 +106,13 @@ pub fn batch(args: &GradeArgs, folder: &Path, style: Style) -> Result<u8, String
     write_summary(&out, &exercise.id, &rows, wall)
         .map_err(|error| format!("cannot write the summary in {}: {error}", out.display()))?;
     let mut stdout = std::io::stdout().lock();
-    let _ = writeln!(stdout, "{:<24} {:>7}  status", "student", "score");
+    let _ = writeln!(stdout, "{:<20} {:>7}  verdict", "student", "score");
     for row in &rows {
-        let _ = writeln!(
-            stdout,
-            "{:<24} {:>3}/{:<3}  {}",
-            row.student,
-            row.score,
-            row.max_score,
-            row.status_text()
-        );
+        let score = match row.status {
+            Status::Error => "-".to_string(),
+            _ => format!("{}/{}", row.score, row.max_score),
+        };
+        let _ = writeln!(stdout, "{:<20} {score:>7}  {}", row.student, row.verdict());
     }
     let _ = writeln!(
         stdout,

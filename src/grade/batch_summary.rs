@@ -97,16 +97,20 @@ impl Row {
         }
     }
 
+    /// "full marks", "lost: <criteria>", or "ERROR: <why>".
+    pub fn verdict(&self) -> String {
+        match self.status {
+            Status::FullMarks => "full marks".to_string(),
+            Status::PointsLost => format!("lost: {}", self.failed.join("; ")),
+            Status::Error => format!("ERROR: {}", self.message),
+        }
+    }
+
+    /// The verdict with the score, for the progress lines.
     pub fn status_text(&self) -> String {
         match self.status {
-            Status::FullMarks => format!("{}/{} full marks", self.score, self.max_score),
-            Status::PointsLost => format!(
-                "{}/{} lost: {}",
-                self.score,
-                self.max_score,
-                self.failed.join("; ")
-            ),
-            Status::Error => format!("ERROR: {}", self.message),
+            Status::Error => self.verdict(),
+            _ => format!("{}/{} {}", self.score, self.max_score, self.verdict()),
         }
     }
 }

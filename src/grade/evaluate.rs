@@ -617,10 +617,12 @@ fn udp_payload(
 }
 
 fn read_reply(subject: &Subject<'_>, lang: Lang) -> CheckOutcome {
+    // A socket closed while reply bytes are unread, or before they arrive, answers them with RST; a socket
+    // that read everything (or only shut down its sending side first) ends with FIN and no RST.
     let expected = pick(
         lang,
-        "the submission's FIN after socklab's whole reply, and no RST",
-        "提交的程序在收到 socklab 的全部回复之后才发 FIN,且没有 RST",
+        "the reply read to the end: the submission closes with FIN and never answers the reply with RST",
+        "读完回复:提交的程序用 FIN 关闭,且从不以 RST 回应回复",
     )
     .to_string();
     let replied: Vec<&Connection<'_>> = subject
