@@ -10,6 +10,8 @@ Examples:
   socklab scenarios                          list the built-in exchanges
   socklab run tcp-handshake                  connect, send, reply, close: every packet explained
   socklab run udp-echo --format json         the same timeline as JSON Lines
+  socklab run tcp-handshake --format html > h.html   a page to step through, packet by packet
+  socklab replay capture.pcapng --format svg > c.svg   the sequence diagram as a picture
   socklab run tcp-teardown-4 --write out.pcapng   keep the capture (opens in Wireshark)
   sudo socklab run tcp-handshake --host-net  on the host's lo, visible to Wireshark too
   socklab replay capture.pcapng              explain a capture file (no privileges needed)
@@ -201,7 +203,8 @@ pub struct ReplayArgs {
 
 #[derive(Debug, Args)]
 pub struct OutputArgs {
-    /// How to show the timeline: a ladder diagram for people, or JSON Lines for programs.
+    /// How to show the timeline: a ladder diagram for people, JSON Lines for programs, or a picture
+    /// (svg, html, mermaid, stevens) written to standard output once the run is over.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 
@@ -221,6 +224,17 @@ pub enum Format {
     Text,
     /// JSON Lines, one record per call or packet (schema: docs/json-schema.md).
     Json,
+    /// An SVG sequence diagram: one lifeline per endpoint, one sloped arrow per packet, coloured by
+    /// meaning, with steps, states and socket calls (for slides and reports).
+    Svg,
+    /// One self-contained HTML page: the narration, the diagram, a packet table; click a packet to
+    /// see its layers and fields, and step through the exchange one packet at a time.
+    Html,
+    /// A Mermaid sequenceDiagram, for Markdown on GitHub and in course notes.
+    Mermaid,
+    /// A time-sequence graph (Stevens graph) of the busiest TCP connection as SVG: sequence numbers
+    /// against time, with the ACK and receive-window lines, as tcptrace draws them.
+    Stevens,
 }
 
 #[cfg(test)]

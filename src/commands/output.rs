@@ -4,7 +4,10 @@ use crate::app_error::AppError;
 use crate::capture::CaptureWriter;
 use crate::cli::{Format, OutputArgs};
 use crate::lang::Lang;
-use crate::render::{ColorChoice, JsonRenderer, LadderOptions, LadderRenderer, Sink};
+use crate::render::{
+    ColorChoice, HtmlWalkthrough, JsonRenderer, LadderOptions, LadderRenderer, MermaidDiagram,
+    PictureRenderer, Sink, StevensGraph, SvgDiagram,
+};
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
 
@@ -62,6 +65,10 @@ impl OutputTarget {
                 },
             )),
             Format::Json => Box::new(JsonRenderer::new(stdout)),
+            Format::Svg => Box::new(PictureRenderer::new(SvgDiagram, stdout)),
+            Format::Html => Box::new(PictureRenderer::new(HtmlWalkthrough, stdout)),
+            Format::Mermaid => Box::new(PictureRenderer::new(MermaidDiagram, stdout)),
+            Format::Stevens => Box::new(PictureRenderer::new(StevensGraph, stdout)),
         };
         let capture = match &args.write {
             Some(path) => {

@@ -137,31 +137,41 @@ impl TcpFlags {
     }
 }
 
+/// Flag bits and names in the order learners read them: SYN first, ACK after the flags it accompanies.
+const FLAG_NAMES: [(u16, &str); 9] = [
+    (TcpFlags::SYN, "SYN"),
+    (TcpFlags::FIN, "FIN"),
+    (TcpFlags::RST, "RST"),
+    (TcpFlags::PSH, "PSH"),
+    (TcpFlags::ACK, "ACK"),
+    (TcpFlags::URG, "URG"),
+    (TcpFlags::ECE, "ECE"),
+    (TcpFlags::CWR, "CWR"),
+    (TcpFlags::NS, "NS"),
+];
+
+impl TcpFlags {
+    /// The names of the set flags, in [`FLAG_NAMES`] order, without allocating.
+    pub fn set_names(self) -> impl Iterator<Item = &'static str> {
+        FLAG_NAMES
+            .iter()
+            .filter(move |(bit, _)| self.has(*bit))
+            .map(|(_, name)| *name)
+    }
+}
+
 /// Display helper for [`TcpFlags::names`]; writes without allocating.
 pub struct FlagNames(TcpFlags);
 
 impl std::fmt::Display for FlagNames {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        const ORDER: [(u16, &str); 9] = [
-            (TcpFlags::SYN, "SYN"),
-            (TcpFlags::FIN, "FIN"),
-            (TcpFlags::RST, "RST"),
-            (TcpFlags::PSH, "PSH"),
-            (TcpFlags::ACK, "ACK"),
-            (TcpFlags::URG, "URG"),
-            (TcpFlags::ECE, "ECE"),
-            (TcpFlags::CWR, "CWR"),
-            (TcpFlags::NS, "NS"),
-        ];
         let mut first = true;
-        for (bit, name) in ORDER {
-            if self.0.has(bit) {
-                if !first {
-                    f.write_str(",")?;
-                }
-                f.write_str(name)?;
-                first = false;
+        for name in self.0.set_names() {
+            if !first {
+                f.write_str(",")?;
             }
+            f.write_str(name)?;
+            first = false;
         }
         if first {
             f.write_str("none")?;
@@ -189,7 +199,8 @@ pub struct TcpOptions {
     pub unknown_count: u8,
     /// The kind of the first unknown option, to name it in explanations.
     pub first_unknown_kind: Option<u8>,
-    /// The option bytes could not be parsed to the end; the offset within the options where it failed.
+    /// Offset within the options of the first option that could not be read (a wrong length, or one
+    /// running past the header). Reading goes on after it while its length byte can be followed.
     pub malformed_at: Option<u8>,
 }
 

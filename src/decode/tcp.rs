@@ -113,8 +113,8 @@ fn flags_of(tcp: &TcpSlice<'_>) -> TcpFlags {
     )
 }
 
-/// Reads TCP option bytes into [`TcpOptions`]. Never fails: where the bytes stop making sense,
-/// `malformed_at` records the offset within the options and reading stops.
+/// Reads TCP option bytes into [`TcpOptions`]. Never fails: `malformed_at` records the offset of the
+/// first option that could not be read; reading goes on after it while its length byte can be followed.
 pub fn parse_options(options: &[u8]) -> TcpOptions {
     let mut parsed = TcpOptions::default();
     let mut iterator = TcpOptionsIterator::from_slice(options);
@@ -123,21 +123,22 @@ pub fn parse_options(options: &[u8]) -> TcpOptions {
         match iterator.next() {
             None => break,
             Some(Ok(element)) => record(&mut parsed, element),
-            Some(Err(TcpOptionReadError::UnknownId(kind))) => {
-                // etherparse stops at kinds it does not know; every option but EOL and NOP carries its own
-                // length, so skip it and carry on.
+            Some(Err(error)) => {
+                // etherparse stops at kinds it does not know and at known kinds with a wrong length; every
+                // option but EOL and NOP carries its own length, so skip it and carry on, as receivers (and
+                // tshark) do. Only a length that cannot be followed stops the reading.
                 let length = options.get(at + 1).map_or(0, |&len| usize::from(len));
                 let Some(rest) = options.get(at + length..).filter(|_| length >= 2) else {
-                    parsed.malformed_at = Some(saturating_u8(at));
+                    parsed.malformed_at.get_or_insert(saturating_u8(at));
                     break;
                 };
-                parsed.unknown_count = parsed.unknown_count.saturating_add(1);
-                parsed.first_unknown_kind.get_or_insert(kind);
+                if let TcpOptionReadError::UnknownId(kind) = error {
+                    parsed.unknown_count = parsed.unknown_count.saturating_add(1);
+                    parsed.first_unknown_kind.get_or_insert(kind);
+                } else {
+                    parsed.malformed_at.get_or_insert(saturating_u8(at));
+                }
                 iterator = TcpOptionsIterator::from_slice(rest);
-            }
-            Some(Err(_)) => {
-                parsed.malformed_at = Some(saturating_u8(at));
-                break;
             }
         }
     }
@@ -324,6 +325,21 @@ mod tests {
         let tcp = decode_tcp(&bytes, 0, bytes.len()).unwrap();
         assert_eq!(tcp.options.malformed_at, Some(0));
         assert!(tcp.flags.syn());
+    }
+
+    #[test]
+    fn a_known_option_with_a_wrong_length_is_skipped_by_its_length_byte() {
+        // MSS with length 3 (tshark: "option length should be 4"), then NOP and a window scale:
+        // the length byte still says where the next option starts, so those are read (as tshark does).
+        let parsed = parse_options(&[2, 3, 5, 1, 3, 3, 7, 0]);
+        assert_eq!(parsed.mss, None);
+        assert_eq!(parsed.malformed_at, Some(0));
+        assert_eq!(parsed.nop_count, 1);
+        assert_eq!(parsed.window_scale, Some(7));
+        // A second bad option keeps the first offset.
+        let parsed = parse_options(&[4, 3, 0, 2, 3, 0, 1, 1]);
+        assert_eq!((parsed.malformed_at, parsed.nop_count), (Some(0), 2));
+        assert!(!parsed.sack_permitted);
     }
 
     #[test]

@@ -390,24 +390,7 @@ struct FlagList(TcpFlags);
 
 impl Serialize for FlagList {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        const ORDER: [(u16, &str); 9] = [
-            (TcpFlags::SYN, "SYN"),
-            (TcpFlags::FIN, "FIN"),
-            (TcpFlags::RST, "RST"),
-            (TcpFlags::PSH, "PSH"),
-            (TcpFlags::ACK, "ACK"),
-            (TcpFlags::URG, "URG"),
-            (TcpFlags::ECE, "ECE"),
-            (TcpFlags::CWR, "CWR"),
-            (TcpFlags::NS, "NS"),
-        ];
-        let flags = self.0;
-        serializer.collect_seq(
-            ORDER
-                .iter()
-                .filter(|(bit, _)| flags.has(*bit))
-                .map(|(_, name)| name),
-        )
+        serializer.collect_seq(self.0.set_names())
     }
 }
 

@@ -1,23 +1,45 @@
-//! Turning a run into something a person or a program reads: a ladder diagram in the terminal, or JSON Lines.
+//! Turning a run into something a person or a program reads: a ladder diagram in the terminal, JSON Lines,
+//! or a picture (SVG sequence diagram, HTML walkthrough, Mermaid, time-sequence graph).
 //!
 //! Every renderer is a [`Sink`]: the pipeline hands it socket calls, analysed packets and undecodable frames
 //! in the order they happened, then the summary. Renderers write to any `io::Write` (wrap files and stdout in
 //! a `BufWriter`: renderers issue many small writes and allocate nothing per packet) and take colour as a
 //! parameter, never from global state.
+//!
+//! Pictures need the whole run before they can lay it out: [`PictureRenderer`] records it into a [`Scene`]
+//! and hands that to a [`Drawing`] ([`SvgDiagram`], [`HtmlWalkthrough`], [`MermaidDiagram`],
+//! [`StevensGraph`]) when the run finishes.
 
 mod color;
 mod describe;
 #[cfg(test)]
 mod fixtures;
+mod html;
 mod json;
 mod labels;
 mod ladder;
+mod layers;
+mod lifelines;
+mod mermaid;
+mod scene;
+mod stevens;
 mod summary_text;
+mod svg;
 mod text;
 
 pub use color::ColorChoice;
+pub use html::HtmlWalkthrough;
 pub use json::{JsonRenderer, SCHEMA};
 pub use ladder::{LadderOptions, LadderRenderer, DEFAULT_WIDTH, MIN_WIDTH};
+pub use layers::LayerView;
+pub use lifelines::{Lifeline, Lifelines};
+pub use mermaid::MermaidDiagram;
+pub use scene::{
+    Drawing, Meaning, PictureRenderer, Scene, SceneEvent, ScenePacket, Segment, MAX_FLOWS,
+    MAX_PACKETS, MAX_SEGMENTS,
+};
+pub use stevens::StevensGraph;
+pub use svg::SvgDiagram;
 
 use crate::analysis::{FlowInfo, Summary, Verdict};
 use crate::capture::{CaptureStats, Frame};
