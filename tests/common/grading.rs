@@ -62,7 +62,11 @@ pub fn skipped(outcome: &Outcome, what: &str) -> bool {
     if blocked {
         eprintln!("\n!!!!! SKIPPED: {what}: this machine cannot create the private network namespaces grading needs:\n{}\n", outcome.stderr);
     }
-    blocked
+    let no_python = outcome.code == Some(2) && outcome.stderr.contains("cannot start `python3");
+    if no_python {
+        eprintln!("\n!!!!! SKIPPED: {what}: python3 is not installed in /usr/local/bin, /usr/bin or /bin:\n{}\n", outcome.stderr);
+    }
+    blocked || no_python
 }
 
 /// Copies `file` into the fixture's folder as `name` and grades `python3 name ARGS` against `exercise`.
