@@ -200,3 +200,16 @@ fn the_submission_is_never_root_and_has_no_capabilities() {
         assert!(stdout.contains("uid 65534 euid 65534"), "{stdout}");
     }
 }
+
+#[test]
+fn the_submission_cannot_reach_the_grader() {
+    let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let lab = Socklab::new();
+    let Some((graded, _, _)) = hostile(&lab, "kill_the_grader", &[], &[]) else {
+        return;
+    };
+    let stdout = graded.run()["stdout"].as_str().unwrap().to_string();
+    // pid 1 of its own pid namespace: no parent it can name, and socklab's pid means nothing there.
+    assert!(stdout.contains("ppid 0 pid 1"), "{stdout}");
+    assert!(!stdout.contains("KILLED"), "{stdout}");
+}

@@ -156,6 +156,7 @@ impl ChildPlan {
             if libc::getppid() != self.parent {
                 libc::_exit(125);
             }
+            self.enter_pid_namespace()?;
             self.isolate_files()?;
             for (resource, soft, hard) in self.limits {
                 let limit = libc::rlimit {
@@ -177,6 +178,38 @@ impl ChildPlan {
             check(libc::chdir(self.tmp.as_ptr()))?;
         }
         Ok(())
+    }
+
+    /// Makes the submission pid 1 of its own pid namespace: it cannot name (or signal) socklab or any
+    /// process outside, and when it ends the kernel ends everything it started. The process std started
+    /// stays outside, waits for it, and exits the way it did.
+    unsafe fn enter_pid_namespace(&self) -> io::Result<()> {
+        check(libc::unshare(libc::CLONE_NEWPID))?;
+        let pid = libc::fork();
+        if pid < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        if pid == 0 {
+            // pid 1 inside; the death signal is not inherited across fork.
+            check(libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0))?;
+            return Ok(());
+        }
+        // The waiting parent holds no descriptor: socklab sees end-of-file and std's exec report as
+        // soon as the submission's side closes them.
+        libc::close_range(0, libc::c_uint::MAX, 0);
+        let mut status = 0;
+        while libc::waitpid(pid, &mut status, 0) < 0 {
+            if io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
+                libc::_exit(126);
+            }
+        }
+        if libc::WIFSIGNALED(status) {
+            let signal = libc::WTERMSIG(status);
+            libc::signal(signal, libc::SIG_DFL);
+            libc::kill(libc::getpid(), signal);
+            libc::_exit(128 + signal);
+        }
+        libc::_exit(libc::WEXITSTATUS(status));
     }
 
     /// A private mount namespace: everything read-only, the working folder writable as /tmp (and /var/tmp),
