@@ -204,6 +204,31 @@ fn write_run(out: &mut impl Write, run: &RunFacts, lang: Lang) -> io::Result<()>
         run.user,
         run.isolation
     )?;
+    let limits = &run.limits;
+    let (processes, file_mib, cpu, files, memory_mib) = (
+        limits.extra_processes,
+        limits.file_size_bytes / 1024 / 1024,
+        limits.cpu_seconds,
+        limits.open_files,
+        limits.address_space_bytes / 1024 / 1024,
+    );
+    writeln!(
+        out,
+        "{}",
+        pick(
+            lang,
+            format!(
+                "Sandbox: pid 1 of its own pid namespace; read-only files except its working folder (/tmp); \
+                 limits: {processes} more processes, {file_mib} MiB per file, {cpu} s CPU, {files} open files, \
+                 {memory_mib} MiB memory"
+            ),
+            format!(
+                "沙箱:在独立 pid 命名空间中作为 1 号进程;除工作目录(/tmp)外文件只读;\
+                 限制:最多再 {processes} 个进程,单个文件 {file_mib} MiB,CPU {cpu} 秒,{files} 个打开的文件,\
+                 内存 {memory_mib} MiB"
+            ),
+        )
+    )?;
     writeln!(
         out,
         "{}{}",
