@@ -3,6 +3,7 @@
 use crate::capture::CaptureError;
 use crate::sandbox::SandboxError;
 use crate::scenario::ScenarioError;
+use crate::supervise::SuperviseError;
 use std::io;
 use std::path::PathBuf;
 
@@ -23,6 +24,14 @@ pub enum AppError {
     },
     #[error("cannot write the output: {0}")]
     Output(#[from] io::Error),
+    #[error(transparent)]
+    Supervise(#[from] SuperviseError),
+    /// An error plus advice that depends on the command (watch: how to do without privileges).
+    #[error("{source}\n{advice}")]
+    Advised {
+        source: Box<AppError>,
+        advice: &'static str,
+    },
 }
 
 impl From<ScenarioError> for AppError {
@@ -48,6 +57,8 @@ impl AppError {
             AppError::Sandbox(SandboxError::Multithreaded { .. }) => EXIT_FAILED,
             AppError::Sandbox(_) => EXIT_NO_PERMISSION,
             AppError::WriteFile { .. } | AppError::Output(_) => EXIT_IO,
+            AppError::Supervise(error) => error.shell_status().map_or(EXIT_FAILED, i32::from),
+            AppError::Advised { source, .. } => source.exit_code(),
         }
     }
 

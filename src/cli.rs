@@ -2,8 +2,10 @@
 
 use crate::lang::Lang;
 use crate::render::ColorChoice;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+use std::ffi::OsString;
 use std::path::PathBuf;
+use std::time::Duration;
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -15,15 +17,57 @@ Examples:
   socklab run tcp-teardown-4 --write out.pcapng   keep the capture (opens in Wireshark)
   sudo socklab run tcp-handshake --host-net  on the host's lo, visible to Wireshark too
   socklab replay capture.pcapng              explain a capture file (no privileges needed)
-  socklab grade tcp-client -- python3 client.py    grade a student's program on the wire
-  socklab grade tcp-client --batch submissions/    grade one folder per student, in parallel
+  socklab trace -- python3 echo.py           run your own program, then explain its packets
+  sudo socklab watch --port 5000             explain live what your programs do on the host's lo
+  socklab grade tcp-client -- python3 client.py   grade a student's program on the wire
+  socklab grade tcp-client --batch submissions/   grade one folder per student, in parallel
 
 Exit codes:
   0  success
   1  the exchange or the capture file went wrong (the message says where)
   2  the command line is wrong
   3  live capture or the private network is not permitted (the message names the cause and the fix)
-  4  an input or output file could not be read or written";
+  4  an input or output file could not be read or written
+  (trace exits with its command's own status instead: see socklab trace --help)";
+
+const WATCH_AFTER_HELP: &str = "\
+Example, with three terminals:
+  1$ sudo socklab watch --port 5000
+  2$ python3 tcp_server.py          (listens on port 5000)
+  3$ python3 tcp_client.py          (connects to port 5000)
+  then Ctrl-C in terminal 1 for the summary.
+
+Privileges: watch captures the host's own lo, so it needs CAP_NET_RAW: run it with sudo,
+or once: sudo setcap cap_net_raw+ep $(command -v socklab)
+Without privileges, start your server and client from one script, and run
+  socklab trace -- sh script.sh";
+
+const TRACE_AFTER_HELP: &str = "\
+Examples:
+  socklab trace -- python3 echo_server_and_client.py
+  socklab trace --timeout 10 -- sh -c 'python3 server.py & sleep 0.5; python3 client.py'
+  socklab trace --write echo.pcapng -- ./my_program
+
+What you see: first the command's own output, as it runs (stdin, stdout and stderr are the
+terminal's, and Ctrl-C goes to the command, as without socklab); then, once it has ended,
+the explanation of every packet it sent on loopback, and how it ended. With any other
+--format (json, svg, ...), the command's stdout goes to stderr, so that stdout holds only
+socklab's document: `socklab trace --format json -- prog | jq` works. In JSON, the last
+`call` record (actor \"command\") carries the exit status.
+
+Its network is private: only lo, and only the command's own packets. A server it starts is
+not reachable from other terminals, so start server and client from the one command (a
+script). To explain programs started elsewhere, use socklab watch.
+
+When the command ends, is stopped by --timeout, or socklab gets Ctrl-C or SIGTERM, socklab
+kills its whole process group, and anything it started that left the group.
+
+Exit status: the command's own (killed by signal N: 128+N, as in a shell), except:
+  124  --timeout ran out and socklab killed the command
+  125  socklab itself failed (the message says why)
+  126  the command was found but could not be executed
+  127  the command was not found
+  130  socklab received Ctrl-C (SIGINT) and killed the command (143 for SIGTERM)";
 
 /// socklab: see what your socket calls put on the wire.
 ///
@@ -63,6 +107,25 @@ pub enum Command {
     Run(RunArgs),
     /// List the built-in scenarios, one line each.
     Scenarios,
+    /// Explain, live, what your own programs do on the host's lo, until Ctrl-C.
+    ///
+    /// Start it in one terminal, then your server and your client in two others: each packet they
+    /// exchange is explained as it happens (handshake, data, teardown, RST, UDP datagrams and their
+    /// 8-byte header, ICMP port unreachable). Ctrl-C stops watching and prints a summary of each
+    /// connection: its history, the states both ends went through, the bytes each way, and whether
+    /// it closed cleanly. Needs CAP_NET_RAW on the host.
+    #[command(after_help = WATCH_AFTER_HELP)]
+    Watch(WatchArgs),
+    /// Run your own program in a private network, then explain every packet it sent. No privileges needed.
+    ///
+    /// The command runs in a fresh network namespace (a private lo, nothing else), so the capture
+    /// holds its packets and nobody else's, and it needs no privileges where the kernel allows
+    /// unprivileged user namespaces (most Linux systems).
+    #[command(
+        after_help = TRACE_AFTER_HELP,
+        override_usage = "socklab trace [OPTIONS] -- <CMD> [ARGS]..."
+    )]
+    Trace(TraceArgs),
     /// Explain the packets of a pcap or pcapng file. Needs no privileges.
     ///
     /// Reads Ethernet, Linux cooked (SLL, SLL2), raw IP and BSD loopback captures, streaming,
@@ -202,6 +265,53 @@ pub struct ReplayArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// Show only packets to or from PORT (at either end). Repeat it, or list several: --port 5000 5001.
+    /// Without it, every packet on the interface is shown.
+    #[arg(long = "port", value_name = "PORT", num_args = 1.., action = ArgAction::Append)]
+    pub ports: Vec<u16>,
+
+    /// The interface to capture on.
+    #[arg(long, value_name = "NAME", default_value = "lo")]
+    pub iface: String,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    /// Kill the command (and everything it started) if it still runs after SECS seconds
+    /// (decimals allowed: 0.5). socklab then exits with status 124.
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
+    pub timeout: Option<Duration>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    /// The command to run and its arguments. Put them after `--`, so that their options are not
+    /// taken for socklab's.
+    #[arg(
+        value_name = "CMD",
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub command: Vec<OsString>,
+}
+
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    let seconds: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
+    if seconds.is_nan() || seconds <= 0.0 {
+        return Err("the timeout must be more than 0 seconds".to_string());
+    }
+    Duration::try_from_secs_f64(seconds).map_err(|_| format!("{text} seconds is too long"))
+}
+
+#[derive(Debug, Args)]
 pub struct OutputArgs {
     /// How to show the timeline: a ladder diagram for people, JSON Lines for programs, or a picture
     /// (svg, html, mermaid, stevens) written to standard output once the run is over.
@@ -245,5 +355,48 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("socklab").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn trace_takes_everything_after_the_double_dash_as_the_command() {
+        let cli = parse(&[
+            "trace",
+            "--timeout",
+            "1.5",
+            "--",
+            "python3",
+            "-u",
+            "x.py",
+            "--port",
+            "5",
+        ])
+        .unwrap();
+        let Command::Trace(args) = cli.command else {
+            panic!("not trace");
+        };
+        assert_eq!(args.timeout, Some(Duration::from_millis(1500)));
+        assert_eq!(args.command, ["python3", "-u", "x.py", "--port", "5"]);
+        assert!(parse(&["trace"]).is_err(), "a command is required");
+        assert!(parse(&["trace", "--timeout", "0", "--", "true"]).is_err());
+        assert!(parse(&["trace", "--timeout", "soon", "--", "true"]).is_err());
+    }
+
+    #[test]
+    fn watch_accepts_ports_repeated_or_listed() {
+        for args in [
+            &["watch", "--port", "5000", "--port", "5001"][..],
+            &["watch", "--port", "5000", "5001"][..],
+        ] {
+            let Command::Watch(watch) = parse(args).unwrap().command else {
+                panic!("not watch");
+            };
+            assert_eq!(watch.ports, [5000, 5001]);
+            assert_eq!(watch.iface, "lo");
+        }
+        assert!(parse(&["watch", "--port", "70000"]).is_err());
     }
 }

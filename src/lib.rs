@@ -15,4 +15,5 @@ pub mod pipeline;
 pub mod render;
 pub mod sandbox;
 pub mod scenario;
+pub mod supervise;
 pub mod timeline;

@@ -16,6 +16,20 @@ fn main() -> ExitCode {
             commands::replay(args, Style::resolve(cli.color, cli.lang, args.output.width))
         }
         Command::Grade(args) => return commands::grade(args, cli.color, cli.lang),
+        Command::Watch(args) => {
+            commands::watch(args, Style::resolve(cli.color, cli.lang, args.output.width))
+        }
+        Command::Trace(args) => {
+            // trace exits with its command's status; its own failures use 125-127 (see `trace --help`).
+            let style = Style::resolve(cli.color, cli.lang, args.output.width);
+            return match commands::trace(args, style) {
+                Ok(status) => ExitCode::from(status),
+                Err(error) => {
+                    eprintln!("socklab: {error}");
+                    ExitCode::from(commands::trace_failure_status(&error))
+                }
+            };
+        }
         Command::Scenarios => {
             commands::scenarios(&mut std::io::stdout().lock()).map_err(AppError::from)
         }

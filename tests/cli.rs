@@ -1,6 +1,7 @@
 //! The command line as a user meets it: help, listings, colour and language, and every kind of bad input.
 
 mod common;
+mod live_support;
 
 use common::{repo_path, Socklab};
 
@@ -201,37 +202,27 @@ fn standard_input_can_be_replayed() {
 
 #[test]
 fn replay_needs_no_privilege() {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
-        // Already unprivileged: every other replay test in this file proves it.
-        return;
-    }
-    let socklab = Socklab::new();
-    let binary = socklab.temp().join("socklab");
-    std::fs::copy(env!("CARGO_BIN_EXE_socklab"), &binary).unwrap();
-    let capture = socklab.temp().join("capture.pcapng");
-    std::fs::copy(fixture("tcp-teardown-4-ipv4.pcapng"), &capture).unwrap();
-    for path in [socklab.temp(), binary.as_path(), capture.as_path()] {
-        std::process::Command::new("chmod")
-            .arg("a+rx")
-            .arg(path)
-            .status()
-            .unwrap();
-    }
-    let output = std::process::Command::new("setpriv")
-        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-        .arg(&binary)
-        .args(["replay", capture.to_str().unwrap(), "--color", "never"])
-        .output();
-    let Ok(output) = output else {
-        eprintln!("SKIPPED: setpriv is not available, so replay was not tried as user nobody");
+    let Some(user) = live_support::Unprivileged::new("replay_needs_no_privilege") else {
         return;
     };
+    let capture = std::fs::read(fixture("tcp-teardown-4-ipv4.pcapng")).unwrap();
+    let path = user.dir().join("capture.pcapng");
+    std::fs::write(&path, capture).unwrap();
+    std::process::Command::new("chmod")
+        .arg("a+r")
+        .arg(&path)
+        .status()
+        .unwrap();
+    let output = user
+        .command(&["replay", "capture.pcapng", "--color", "never"])
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(
         output.status.code(),
         Some(0),
-        "{}",
+        "as {}: {}",
+        user.who(),
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(stdout.contains("teardown 4/4"), "{stdout}");
@@ -239,46 +230,19 @@ fn replay_needs_no_privilege() {
 
 #[test]
 fn host_net_without_cap_net_raw_names_the_fix() {
-    let socklab = Socklab::new();
-    // SAFETY: geteuid has no preconditions.
-    let output = if unsafe { libc::geteuid() } == 0 {
-        let binary = socklab.temp().join("socklab");
-        std::fs::copy(env!("CARGO_BIN_EXE_socklab"), &binary).unwrap();
-        for path in [socklab.temp(), binary.as_path()] {
-            std::process::Command::new("chmod")
-                .arg("a+rx")
-                .arg(path)
-                .status()
-                .unwrap();
-        }
-        match std::process::Command::new("setpriv")
-            .args([
-                "--reuid=65534",
-                "--regid=65534",
-                "--clear-groups",
-                "--inh-caps=-all",
-            ])
-            .arg(&binary)
-            .args(["run", "tcp-handshake", "--host-net"])
-            .output()
-        {
-            Ok(output) => output,
-            Err(_) => {
-                eprintln!("SKIPPED: setpriv is not available, so --host-net was not tried without privilege");
-                return;
-            }
-        }
-    } else {
-        socklab
-            .command()
-            .args(["run", "tcp-handshake", "--host-net"])
-            .output()
-            .unwrap()
+    let Some(user) = live_support::Unprivileged::new("host_net_without_cap_net_raw_names_the_fix")
+    else {
+        return;
     };
+    let output = user
+        .command(&["run", "tcp-handshake", "--host-net"])
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     if output.status.code() == Some(0) {
         eprintln!(
-            "SKIPPED: this user has CAP_NET_RAW, so the missing-privilege message cannot be shown"
+            "SKIPPED: {} has CAP_NET_RAW, so the missing-privilege message cannot be shown",
+            user.who()
         );
         return;
     }

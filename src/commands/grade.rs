@@ -9,7 +9,7 @@ use crate::cli::{GradeArgs, GradeFormat};
 use crate::grade::{self, Exercise, Files, GradeInput, GradeReport, LiveInput, PortPassing};
 use crate::lang::Lang;
 use crate::render::{ColorChoice, LadderOptions};
-use crate::sandbox::{self, IdMapping};
+use crate::sandbox::{self, Fallback, IdMapping};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -25,7 +25,7 @@ pub fn grade(args: &GradeArgs, color: ColorChoice, lang: Option<Lang>) -> ExitCo
     let live = !args.list && args.pcap.is_none() && args.batch.is_none();
     // First, while the process is still single-threaded: CLONE_NEWUSER refuses threaded processes.
     let isolation = if live {
-        match sandbox::enter_private_network_as(IdMapping::SameIds) {
+        match sandbox::enter_private_network_with(Fallback::GradePcap, IdMapping::SameIds) {
             Ok(isolation) => Some(isolation.to_string()),
             Err(error) => return fail(&error.to_string()),
         }

@@ -55,6 +55,16 @@ impl OutputTarget {
             64 * 1024,
             std::io::stdout().lock(),
         ));
+        Self::open_to(args, style, section_comment, stdout)
+    }
+
+    /// Like [`OutputTarget::open`], but the renderer writes to `out` instead of stdout.
+    pub fn open_to(
+        args: &OutputArgs,
+        style: Style,
+        section_comment: &str,
+        stdout: Box<dyn Write>,
+    ) -> Result<Self, AppError> {
         let sink: Box<dyn Sink> = match args.format {
             Format::Text => Box::new(LadderRenderer::new(
                 stdout,

@@ -10,6 +10,7 @@ use super::reaper;
 use super::submission::{self, Sandbox};
 use super::workdir::WorkDir;
 use crate::capture::{CaptureStats, OwnedFrame};
+use crate::supervise;
 use serde::Serialize;
 use std::net::SocketAddr;
 use std::os::unix::process::ExitStatusExt;
@@ -94,19 +95,14 @@ fn setup<E: std::fmt::Display>(what: &str) -> impl FnOnce(E) -> RunError + '_ {
     move |error| RunError(format!("{what}: {error}"))
 }
 
+/// The signal's name, with the limit it means when socklab's rlimits sent it.
 pub fn signal_name(signal: i32) -> String {
-    let name = match signal {
-        libc::SIGKILL => "SIGKILL",
-        libc::SIGTERM => "SIGTERM",
-        libc::SIGSEGV => "SIGSEGV",
-        libc::SIGABRT => "SIGABRT",
-        libc::SIGXCPU => "SIGXCPU (CPU time limit)",
-        libc::SIGXFSZ => "SIGXFSZ (file size limit)",
-        libc::SIGPIPE => "SIGPIPE",
-        libc::SIGINT => "SIGINT",
-        _ => return format!("signal {signal}"),
-    };
-    name.to_string()
+    let name = supervise::signal_name(signal);
+    match signal {
+        libc::SIGXCPU => format!("{name} (CPU time limit)"),
+        libc::SIGXFSZ => format!("{name} (file size limit)"),
+        _ => name,
+    }
 }
 
 fn ending_of(status: ExitStatus) -> Ending {
@@ -227,7 +223,8 @@ pub fn run_live(input: &LiveInput<'_>) -> Result<LiveRun, RunError> {
     // SAFETY: signalling our own child's process group.
     unsafe { libc::kill(-running.pgid, libc::SIGKILL) };
     let _ = running.child.wait();
-    let left = reaper::kill_everything(running.pgid, true, Duration::from_secs(3));
+    let (_escaped, _all_reaped) = supervise::reap_descendants(running.pgid);
+    let left = reaper::remaining(running.pgid, true);
     drop(peer);
     let stdout = running.stdout.join().unwrap_or_default();
     let stderr = running.stderr.join().unwrap_or_default();

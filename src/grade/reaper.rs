@@ -1,8 +1,8 @@
-//! Ending a submission completely: its process group, and every process that left the group (setsid,
-//! double fork) but was reparented to socklab (a child subreaper), killed and reaped, checked in /proc.
+//! Making sure a submission is gone for good. socklab is a child subreaper, so processes that left the
+//! submission's group (setsid, double fork) are re-parented to it; `supervise::reap_descendants` (shared
+//! with `trace`) kills and reaps them, and this file checks in /proc that nothing of the submission is left.
 
 use std::fs;
-use std::time::{Duration, Instant};
 
 /// Makes orphaned descendants of our children our children, so none can escape by daemonising.
 pub fn become_subreaper() -> std::io::Result<()> {
@@ -36,7 +36,7 @@ fn processes() -> Vec<(i32, i32, i32)> {
 }
 
 /// The processes that belong to the submission: in its group, or (when `orphans`, in a process that is a
-/// subreaper with no other children) reparented to us.
+/// subreaper with no other children) re-parented to us.
 pub fn remaining(pgid: i32, orphans: bool) -> Vec<i32> {
     // SAFETY: getpid has no preconditions.
     let me = unsafe { libc::getpid() };
@@ -47,49 +47,17 @@ pub fn remaining(pgid: i32, orphans: bool) -> Vec<i32> {
         .collect()
 }
 
-/// Kills the group and every straggler until none is left (or `patience` runs out); returns the pids still
-/// present at the end (empty when the cleanup is complete). Call after the main child was waited for.
-pub fn kill_everything(pgid: i32, orphans: bool, patience: Duration) -> Vec<i32> {
-    let deadline = Instant::now() + patience;
-    loop {
-        // SAFETY: kill with a negative pid signals a process group; a missing group is ESRCH, harmless.
-        unsafe { libc::kill(-pgid, libc::SIGKILL) };
-        let left = remaining(pgid, orphans);
-        for pid in &left {
-            // SAFETY: signalling a pid; a vanished one is ESRCH, harmless.
-            unsafe { libc::kill(*pid, libc::SIGKILL) };
-        }
-        reap(pgid, &left);
-        let left = remaining(pgid, orphans);
-        if left.is_empty() || Instant::now() >= deadline {
-            return left;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
-
-/// Reaps our exited children among the group and `pids` (never other children of this process).
-fn reap(pgid: i32, pids: &[i32]) {
-    let mut status = 0;
-    // SAFETY: WNOHANG never blocks; a pid that is not our child answers ECHILD.
-    unsafe {
-        while libc::waitpid(-pgid, &mut status, libc::WNOHANG) > 0 {}
-        for pid in pids {
-            libc::waitpid(*pid, &mut status, libc::WNOHANG);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::os::unix::process::CommandExt;
     use std::process::Command;
+    use std::time::{Duration, Instant};
 
     #[test]
-    fn a_group_with_grandchildren_is_emptied() {
+    fn a_group_is_seen_until_it_is_killed() {
         let mut child = Command::new("sh")
-            .args(["-c", "sleep 30 & sleep 30 & sleep 30"])
+            .args(["-c", "sleep 30 & sleep 30"])
             .process_group(0)
             .spawn()
             .unwrap();
@@ -98,9 +66,14 @@ mod tests {
         while remaining(pgid, false).len() < 3 && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(5));
         }
+        assert_eq!(remaining(pgid, false).len(), 3);
+        // SAFETY: signalling the group we created.
         unsafe { libc::kill(-pgid, libc::SIGKILL) };
         let _ = child.wait();
-        let left = kill_everything(pgid, false, Duration::from_secs(3));
-        assert!(left.is_empty(), "left behind: {left:?}");
+        // The sleeps were re-parented to init (this test process is no subreaper), which reaps them.
+        while !remaining(pgid, false).is_empty() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert!(remaining(pgid, false).is_empty());
     }
 }
