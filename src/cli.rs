@@ -23,6 +23,8 @@ Examples:
   socklab lesson handshake                   run a lesson: narration, calls and the ladder, step by step
   socklab lesson handshake --step            one event at a time (Enter, b, ?, q)
   socklab lesson handshake --quiz --lang zh-CN   questions answered from the run's own capture
+  socklab grade tcp-client -- python3 client.py   grade a student's program on the wire
+  socklab grade tcp-client --batch submissions/   grade one folder per student, in parallel
 
 Exit codes:
   0  success
@@ -142,6 +144,110 @@ pub enum Command {
     /// Reads Ethernet, Linux cooked (SLL, SLL2), raw IP and BSD loopback captures, streaming,
     /// so files of any size work. Use `-` to read standard input.
     Replay(ReplayArgs),
+    /// Grade a student's socket program on what it put on the wire.
+    ///
+    /// socklab plays the exercise's peer (a server, a client or a UDP peer) on 127.0.0.1, runs the
+    /// submission in a private network namespace as an unprivileged user (never root), with resource
+    /// limits, a read-only file system except its working folder, and capped output, captures lo, and
+    /// checks every criterion of the exercise on the analysed capture. Every lost point names the
+    /// criterion, the packets, expected against got, and the fix.
+    ///
+    /// Exit codes of grade: 0 full marks, 1 points were lost, 2 the grading itself could not run.
+    #[command(after_help = GRADE_AFTER_HELP)]
+    Grade(GradeArgs),
+}
+
+const GRADE_AFTER_HELP: &str = "\
+Examples:
+  socklab grade --list                                   the built-in exercises
+  socklab grade tcp-client -- python3 client.py          run and grade one program
+  socklab grade tcp-client --gradescope results.json -- python3 client.py
+  socklab grade tcp-client --pcap capture.pcapng         grade a student's own capture
+  socklab grade tcp-client --batch submissions/ -- python3 client.py
+                                                         one folder per student, 2 at a time;
+                                                         reports and summary.csv in ./socklab-grades
+  socklab grade my-exercise.toml -- ./server {port}      an exercise file of your own
+
+The submission learns the port from $SOCKLAB_PORT (or {port} in the command, or a fixed port, as the
+exercise says). Files named in the command (or the --dir folder) are copied into its working folder.";
+
+#[derive(Debug, Args)]
+pub struct GradeArgs {
+    /// The exercise: a built-in name (see --list) or an exercise file (.toml).
+    #[arg(required_unless_present = "list")]
+    pub exercise: Option<String>,
+
+    /// The submission's command, after `--`. `{port}` in it is replaced by the exercise's port.
+    #[arg(last = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
+
+    /// Grade this capture file (pcap or pcapng) instead of running a program. Needs no privileges.
+    #[arg(long, value_name = "FILE", conflicts_with = "batch")]
+    pub pcap: Option<PathBuf>,
+
+    /// Grade every folder inside DIR (one per student), each in its own sandbox, in parallel.
+    #[arg(long, value_name = "DIR")]
+    pub batch: Option<PathBuf>,
+
+    /// Copy this folder into the submission's working folder (default: the files named in the command).
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["batch", "pcap"])]
+    pub dir: Option<PathBuf>,
+
+    /// With --pcap: the port the capture used for the exercise (default: the exercise's port).
+    #[arg(long)]
+    pub port: Option<u16>,
+
+    /// What to print on standard output.
+    #[arg(long, value_enum, default_value_t = GradeFormat::Text)]
+    pub format: GradeFormat,
+
+    /// Also write the report as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+
+    /// Also write Gradescope's results.json to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub gradescope: Option<PathBuf>,
+
+    /// Also write a JUnit XML report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+
+    /// Save the run's capture to FILE (pcapng, with each packet's explanation as a comment).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["batch", "pcap"])]
+    pub write: Option<PathBuf>,
+
+    /// With --batch: the folder for the reports and the summary (default: ./socklab-grades).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// With --batch: how many submissions are graded at the same time.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: u16,
+
+    /// Leave the ladder diagram out of the terminal report.
+    #[arg(long)]
+    pub no_ladder: bool,
+
+    /// List the built-in exercises.
+    #[arg(long)]
+    pub list: bool,
+
+    /// Width of the ladder in columns (default: the terminal's, or 100).
+    #[arg(long)]
+    pub width: Option<usize>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum GradeFormat {
+    /// ✓/✗ per criterion with points, expected against got, packets and fix, and the ladder.
+    Text,
+    /// The full report as JSON.
+    Json,
+    /// Gradescope's results.json.
+    Gradescope,
+    /// JUnit XML.
+    Junit,
 }
 
 #[derive(Debug, Args)]

@@ -9,6 +9,7 @@ pub mod capture;
 pub mod cli;
 pub mod commands;
 pub mod decode;
+pub mod grade;
 pub mod lang;
 pub mod lesson;
 pub mod pipeline;

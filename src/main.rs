@@ -15,6 +15,7 @@ fn main() -> ExitCode {
         Command::Replay(args) => {
             commands::replay(args, Style::resolve(cli.color, cli.lang, args.output.width))
         }
+        Command::Grade(args) => return commands::grade(args, cli.color, cli.lang),
         Command::Watch(args) => {
             commands::watch(args, Style::resolve(cli.color, cli.lang, args.output.width))
         }

@@ -1,5 +1,6 @@
 //! One file per subcommand. Each takes parsed arguments and returns an [`AppError`](crate::app_error::AppError) on failure.
 
+mod grade;
 mod lesson;
 mod lessons;
 mod output;
@@ -10,6 +11,7 @@ mod shared_writer;
 mod trace;
 mod watch;
 
+pub use grade::grade;
 pub use lesson::lesson;
 pub use lessons::lessons;
 pub use output::{OutputTarget, Style};

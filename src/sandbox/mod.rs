@@ -9,5 +9,6 @@ mod namespace;
 
 pub use diagnosis::{diagnose_userns, UsernsBlocker};
 pub use namespace::{
-    enter_private_network, enter_private_network_or, Fallback, Isolation, SandboxError,
+    enter_private_network, enter_private_network_or, enter_private_network_with, Fallback,
+    IdMapping, Isolation, SandboxError,
 };

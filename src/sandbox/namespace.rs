@@ -32,6 +32,19 @@ pub enum Fallback {
     HostNet,
     /// `trace`: there is no host mode (its point is to show only the command's packets), so point to `watch`.
     Watch,
+    /// `grade`: a live run needs the namespace; a capture the student recorded can be graded instead.
+    GradePcap,
+}
+
+/// How the invoking user appears inside the user namespace created when socklab is not root.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IdMapping {
+    /// Our uid and gid become 0 inside (as `unshare -Urn` does).
+    Root,
+    /// Our uid and gid stay themselves inside. socklab keeps the namespace's capabilities as long as it
+    /// does not exec, while a program it starts loses them at execve because it is not uid 0 there
+    /// (`grade` runs submissions this way).
+    SameIds,
 }
 
 impl Fallback {
@@ -40,6 +53,8 @@ impl Fallback {
             Fallback::HostNet => "  Or capture on the host's lo instead: add --host-net (needs CAP_NET_RAW: sudo, or setcap cap_net_raw+ep on the binary).",
             Fallback::Watch => "  Or run your program yourself, on the host's lo, and explain its packets from another terminal with
   `sudo socklab watch --port PORT` (needs CAP_NET_RAW).",
+            Fallback::GradePcap => "  Or grade a capture the student recorded, which needs no privileges:
+  `socklab grade EXERCISE --pcap capture.pcapng`.",
         }
     }
 }
@@ -87,6 +102,14 @@ pub fn enter_private_network() -> Result<Isolation, SandboxError> {
 
 /// Like [`enter_private_network`], with the alternative a failure message should offer.
 pub fn enter_private_network_or(fallback: Fallback) -> Result<Isolation, SandboxError> {
+    enter_private_network_with(fallback, IdMapping::Root)
+}
+
+/// Like [`enter_private_network_or`], choosing who we are inside the user namespace (when one is needed).
+pub fn enter_private_network_with(
+    fallback: Fallback,
+    mapping: IdMapping,
+) -> Result<Isolation, SandboxError> {
     let threads = thread_count();
     if threads > 1 {
         return Err(SandboxError::Multithreaded { threads });
@@ -106,10 +129,23 @@ pub fn enter_private_network_or(fallback: Fallback) -> Result<Isolation, Sandbox
             }
         })?;
         // As `unshare -Urn` does: deny setgroups (required before an unprivileged gid_map), then map
-        // our own uid and gid to root inside, which holds CAP_NET_RAW over the new namespace only.
+        // our own uid and gid (to root inside, unless asked otherwise); the process that created the
+        // namespace holds CAP_NET_RAW over it either way.
         write_proc("/proc/self/setgroups", "deny", "setgroups")?;
-        write_proc("/proc/self/uid_map", &format!("0 {uid} 1"), "uid_map")?;
-        write_proc("/proc/self/gid_map", &format!("0 {gid} 1"), "gid_map")?;
+        let (inside_uid, inside_gid) = match mapping {
+            IdMapping::Root => (0, 0),
+            IdMapping::SameIds => (uid, gid),
+        };
+        write_proc(
+            "/proc/self/uid_map",
+            &format!("{inside_uid} {uid} 1"),
+            "uid_map",
+        )?;
+        write_proc(
+            "/proc/self/gid_map",
+            &format!("{inside_gid} {gid} 1"),
+            "gid_map",
+        )?;
         Isolation::UserAndNetworkNamespace
     };
     bring_loopback_up().map_err(SandboxError::Loopback)?;

@@ -213,7 +213,7 @@ impl Drop for Supervised {
 
 /// Kills and reaps every remaining child of socklab (orphaned descendants are re-parented to it as
 /// the subreaper). Returns how many had left the command's process group, and whether all were reaped.
-fn reap_descendants(group: libc::pid_t) -> (usize, bool) {
+pub fn reap_descendants(group: libc::pid_t) -> (usize, bool) {
     let deadline = Instant::now() + REAP_DEADLINE;
     let mut escaped = std::collections::BTreeSet::new();
     loop {

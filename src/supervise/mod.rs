@@ -9,6 +9,6 @@ mod error;
 mod stop_signal;
 mod terminal;
 
-pub use child::{display_command, CommandOutput, Ending, Reaped, Supervised};
+pub use child::{display_command, reap_descendants, CommandOutput, Ending, Reaped, Supervised};
 pub use error::SuperviseError;
 pub use stop_signal::{signal_name, StopSignals};

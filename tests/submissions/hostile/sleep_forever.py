@@ -1,0 +1,4 @@
+# Never connects, never exits.
+import time
+
+time.sleep(10**6)

@@ -1,0 +1,10 @@
+# A typo in the greeting.
+import os
+import socket
+
+port = int(os.environ["SOCKLAB_PORT"])
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.connect(("127.0.0.1", port))
+s.sendall(b"helo\n")
+print(s.recv(1024).decode("utf-8"), end="")
+s.close()

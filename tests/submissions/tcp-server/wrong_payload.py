@@ -1,0 +1,15 @@
+# Answers in lower case.
+import os
+import socket
+
+port = int(os.environ["SOCKLAB_PORT"])
+server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+server.bind(("127.0.0.1", port))
+server.listen(5)
+conn, addr = server.accept()
+while True:
+    data = conn.recv(1024)
+    if not data:
+        break
+    conn.sendall(b"pong\n")
+conn.close()
