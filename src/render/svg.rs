@@ -45,6 +45,8 @@ const DROP: f64 = 18.0;
 const LABEL_ROOM: f64 = 20.0;
 /// The largest extra gap a pause between packets adds.
 const MAX_PAUSE: f64 = 48.0;
+/// The gap between packets in stable mode, where times are not known: the same on every run.
+const STABLE_GAP: f64 = 6.0;
 const CALL_ROW: f64 = 22.0;
 /// Calls longer than this many columns are cut (the full text is in the tooltip).
 const MAX_CALL_COLUMNS: usize = 64;
@@ -164,7 +166,7 @@ impl Columns {
         let header_width = lifelines
             .list
             .iter()
-            .map(|line| text_width(&endpoint_text(line), SMALL_SIZE) + 24.0)
+            .map(|line| text_width(&endpoint_text(scene, line), SMALL_SIZE) + 24.0)
             .fold(MIN_HEADER_WIDTH, f64::max);
         // The lane fits the widest arrow label and call text.
         let mut widest: f64 = 0.0;
@@ -233,9 +235,9 @@ fn tagged(scene: &Scene) -> bool {
     scene.flows.len() > 1
 }
 
-fn endpoint_text(line: &Lifeline) -> String {
+fn endpoint_text(scene: &Scene, line: &Lifeline) -> String {
     line.endpoint
-        .map(|addr| addr.to_string())
+        .map(|addr| scene.endpoint_text(addr))
         .unwrap_or_default()
 }
 
@@ -354,7 +356,7 @@ pub fn write_svg(svg: &mut String, scene: &Scene, options: SvgOptions) {
             Num(x),
             Num(header_top + 32.0),
             Num(SMALL_SIZE),
-            Escaped(&endpoint_text(line)),
+            Escaped(&endpoint_text(scene, line)),
         );
     }
     y = header_top + HEADER_HEIGHT + 14.0;
@@ -409,7 +411,10 @@ pub fn write_svg(svg: &mut String, scene: &Scene, options: SvgOptions) {
             }
             SceneEvent::Packet(packet) => {
                 if let Some(previous) = previous_time {
-                    y += pause_height(packet.time_ns.saturating_sub(previous));
+                    y += match scene.stable {
+                        Some(_) => STABLE_GAP,
+                        None => pause_height(packet.time_ns.saturating_sub(previous)),
+                    };
                 }
                 previous_time = Some(packet.time_ns);
                 if !meanings_used.contains(&packet.meaning) {
@@ -642,12 +647,19 @@ fn draw_packet(
         let _ = write!(out, "\n{}", Escaped(note));
     }
     let _ = write!(out, "\n{}</title>", Escaped(&packet.sizes));
+    // Stable mode shows no times.
+    if scene.stable.is_none() {
+        let _ = write!(
+            out,
+            r##"<text class="sl-mono sl-time" x="{}" y="{}" font-size="10" fill="#666">{}</text>"##,
+            Num(MARGIN / 2.0),
+            Num(y0 + 3.0),
+            Escaped(&packet.time),
+        );
+    }
     let _ = write!(
         out,
-        r##"<text class="sl-mono sl-time" x="{}" y="{}" font-size="10" fill="#666">{}</text><text class="sl-mono sl-number" x="{}" y="{}" font-size="10" fill="#999">#{}</text>"##,
-        Num(MARGIN / 2.0),
-        Num(y0 + 3.0),
-        Escaped(&packet.time),
+        r##"<text class="sl-mono sl-number" x="{}" y="{}" font-size="10" fill="#999">#{}</text>"##,
         Num(MARGIN / 2.0),
         Num(y0 + 15.0),
         packet.number
