@@ -954,6 +954,53 @@ mod tests {
         assert_eq!(*steps.last().unwrap(), 10);
     }
 
+    /// The fixtures' echo with every packet's time multiplied by `slower`, optionally in stable mode.
+    fn echo_slowed(slower: i64, stable: bool) -> String {
+        use super::super::fixtures::{self, Step};
+        use super::super::stable::StableNames;
+        let mut scene = Scene::new(false);
+        if stable {
+            let mut names = StableNames::new();
+            names.insert(fixtures::CLIENT, "client:ephemeral");
+            names.insert(fixtures::SERVER, "server:echo");
+            scene.stable = Some(names);
+        }
+        scene.record_begin(&fixtures::run_info(Lang::En));
+        let steps = fixtures::echo_timeline()
+            .into_iter()
+            .map(|step| match step {
+                Step::Packet(mut packet, verdict) => {
+                    packet.timestamp.0 = packet.timestamp.0.wrapping_mul(slower);
+                    Step::Packet(packet, verdict)
+                }
+                call => call,
+            })
+            .collect();
+        test_scenes::record(&mut scene, steps, &fixtures::tcp_flow());
+        svg(&scene)
+    }
+
+    #[test]
+    fn stable_mode_names_endpoints_hides_times_and_spaces_arrows_evenly() {
+        let stable = echo_slowed(1, true);
+        let document = parse(&stable);
+        assert!(with_class(&document, "sl-time").is_empty(), "{stable}");
+        assert!(
+            !stable.contains("43210") && !stable.contains(":5000"),
+            "{stable}"
+        );
+        assert!(stable.contains(">client:ephemeral</text>"), "{stable}");
+        assert!(stable.contains(">server:echo</text>"), "{stable}");
+        assert_eq!(with_class(&document, "sl-arrow").len(), 10);
+        // The geometry does not depend on the packets' times...
+        assert_eq!(stable, echo_slowed(1000, true));
+        // ...which it does without names, where the times are shown too.
+        let timed = echo_slowed(1, false);
+        assert_ne!(timed, echo_slowed(1000, false));
+        assert!(!with_class(&parse(&timed), "sl-time").is_empty());
+        assert!(timed.contains("127.0.0.1:43210"));
+    }
+
     #[test]
     fn long_pauses_are_compressed_but_keep_their_order() {
         assert_eq!(pause_height(0), 0.0);
