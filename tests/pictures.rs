@@ -2,7 +2,7 @@
 //! `--format svg|mermaid|html|stevens`, checked with an XML parser and as snapshots, and the HTML walkthrough
 //! is opened in headless Chromium (when installed) to see that its script runs and that it draws something.
 //!
-//! Lessons will add their own snapshots here (one per lesson) once the `lesson` command exists.
+//! Every lesson's pictures (stable mode) are snapshot-tested in tests/lesson_pictures.rs.
 
 mod common;
 

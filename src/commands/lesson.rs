@@ -8,7 +8,9 @@ use crate::capture::CaptureWriter;
 use crate::cli::{Format, LessonArgs};
 use crate::lang::Lang;
 use crate::lesson::{self, WalkFormat, WalkOptions};
-use crate::render::RunInfo;
+use crate::render::{
+    HtmlWalkthrough, MermaidDiagram, PictureRenderer, RunInfo, Sink, StableNames, SvgDiagram,
+};
 use crate::sandbox;
 use std::io::{BufWriter, IsTerminal, Write};
 
@@ -145,6 +147,9 @@ fn picture(args: &LessonArgs, style: Style, network: &str) -> Result<(), AppErro
         style,
         &format!("socklab lesson {}", lesson.id),
     )?;
+    if let Some(sink) = stable_picture(args.output.format, run.names.clone()) {
+        target.sink = sink;
+    }
     target.sink.begin(&RunInfo {
         title: lesson.title.get(style.lang).to_string(),
         description: Some(lesson.summary.get(style.lang).to_string()),
@@ -155,4 +160,20 @@ fn picture(args: &LessonArgs, style: Style, network: &str) -> Result<(), AppErro
         },
     })?;
     render_timeline(&run.run, &mut target, style.lang)
+}
+
+/// The sequence-diagram pictures in stable mode (named endpoints, no times, even spacing), so a lesson
+/// draws the same picture on every run. The time-sequence graph keeps its times: they are its point.
+fn stable_picture(format: Format, names: StableNames) -> Option<Box<dyn Sink>> {
+    let out = BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+    Some(match format {
+        Format::Svg => Box::new(PictureRenderer::new(SvgDiagram, out).with_stable_names(names)),
+        Format::Html => {
+            Box::new(PictureRenderer::new(HtmlWalkthrough, out).with_stable_names(names))
+        }
+        Format::Mermaid => {
+            Box::new(PictureRenderer::new(MermaidDiagram, out).with_stable_names(names))
+        }
+        Format::Text | Format::Json | Format::Stevens => return None,
+    })
 }

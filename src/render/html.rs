@@ -327,9 +327,9 @@ fn write_summary(page: &mut String, scene: &Scene) {
                 flow.info.id.index,
                 Escaped(labels.colon),
                 Escaped(labels.client),
-                flow.info.client,
+                Escaped(&scene.endpoint_text(flow.info.client)),
                 Escaped(labels.server),
-                flow.info.server
+                Escaped(&scene.endpoint_text(flow.info.server))
             );
             let states = |list: &[TcpState]| {
                 list.iter()

@@ -106,7 +106,7 @@ pub fn write_mermaid(out: &mut String, scene: &Scene) {
         };
         match line.endpoint {
             Some(endpoint) => {
-                let alias = format!("{role} {endpoint}");
+                let alias = format!("{role} {}", scene.endpoint_text(endpoint));
                 let _ = writeln!(out, "    participant L{index} as {}", MermaidText(&alias));
             }
             None => {

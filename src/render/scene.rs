@@ -12,6 +12,7 @@
 use super::describe::{packet_tone, ArrowLabel, HeaderSizes, RelativeTime};
 use super::labels::Labels;
 use super::layers::{layers, LayerView};
+use super::stable::StableNames;
 use super::{color::Tone, RunInfo, Sink};
 use crate::analysis::{EndpointStates, FlowId, FlowInfo, FlowProtocol, Role, Summary, Verdict};
 use crate::capture::{CaptureStats, Frame, Timestamp};
@@ -203,6 +204,9 @@ pub struct Scene {
     pub segments_left_out: u64,
     pub summary: Option<Summary>,
     pub stats: CaptureStats,
+    /// Stable mode (lessons' snapshot-tested pictures): addresses are shown by these names, times are
+    /// left out (every `time_ns` is 0) and arrows are spaced evenly, so each run draws the same picture.
+    pub stable: Option<StableNames>,
     keep_segments: bool,
     origin: Option<Timestamp>,
     packets: usize,
@@ -222,6 +226,7 @@ impl Scene {
             segments_left_out: 0,
             summary: None,
             stats: CaptureStats::default(),
+            stable: None,
             keep_segments,
             origin: None,
             packets: 0,
@@ -251,8 +256,34 @@ impl Scene {
         self.flows.iter().find(|flow| flow.id == id)
     }
 
+    /// The endpoint as a picture labels it: its stable name, or its address.
+    pub fn endpoint_text(&self, address: SocketAddr) -> String {
+        let mut text = String::new();
+        match &self.stable {
+            Some(names) => names.write_address(&mut text, address),
+            None => {
+                let _ = write!(text, "{address}");
+            }
+        }
+        text
+    }
+
+    /// Stable mode: `text` with the run's addresses and ports replaced by their names.
+    fn stabilize(&self, mut text: String) -> String {
+        if let Some(names) = &self.stable {
+            names.rewrite(&mut text);
+        }
+        text
+    }
+
+    /// Nanoseconds since the first frame; always 0 in stable mode, where times are not shown.
     fn since_origin(&mut self, timestamp: Timestamp) -> i64 {
-        timestamp.since(*self.origin.get_or_insert(timestamp))
+        let since = timestamp.since(*self.origin.get_or_insert(timestamp));
+        if self.stable.is_some() {
+            0
+        } else {
+            since
+        }
     }
 
     fn full(&self) -> bool {
@@ -265,9 +296,19 @@ impl Scene {
     }
 
     pub fn record_call(&mut self, call: &SocketCall) {
-        if !self.full() {
-            self.events.push(SceneEvent::Call(call.clone()));
+        if self.full() {
+            return;
         }
+        let mut call = call.clone();
+        if self.stable.is_some() {
+            call.call = self.stabilize(call.call);
+            if let crate::timeline::CallOutcome::Returned { value } = call.outcome {
+                call.outcome = crate::timeline::CallOutcome::Returned {
+                    value: self.stabilize(value),
+                };
+            }
+        }
+        self.events.push(SceneEvent::Call(call));
     }
 
     pub fn record_packet(
@@ -315,23 +356,27 @@ impl Scene {
         self.events.push(SceneEvent::Packet(ScenePacket {
             number: packet.number,
             time_ns,
-            time: RelativeTime(time_ns).to_string(),
+            time: if self.stable.is_some() {
+                String::new()
+            } else {
+                RelativeTime(time_ns).to_string()
+            },
             flow: verdict.flow,
             from: verdict.from,
-            label: label.to_string(),
+            label: self.stabilize(label.to_string()),
             meaning: Meaning::of(packet, verdict),
             step: (!step.is_empty()).then_some(step),
             notes: verdict
                 .notes
                 .iter()
-                .map(|note| note.text(lang).to_string())
+                .map(|note| self.stabilize(note.text(lang).to_string()))
                 .collect(),
             states: match packet.transport {
                 Transport::Tcp(_) => verdict.states,
                 _ => None,
             },
             sizes: HeaderSizes { packet }.to_string(),
-            addresses: addresses(packet),
+            addresses: self.stabilize(addresses(packet)),
             wire_len: packet.original_len,
             payload_len: packet.payload_len(),
             layers: layers(packet, verdict, lang),
@@ -390,13 +435,14 @@ impl Scene {
             return;
         }
         let labels = self.labels();
+        let text = self.stabilize(format!(
+            "#{} {}{}{error}",
+            frame.number, labels.undecodable, labels.colon
+        ));
         self.events.push(SceneEvent::Undecodable {
             number: frame.number,
             time_ns,
-            text: format!(
-                "#{} {}{}{error}",
-                frame.number, labels.undecodable, labels.colon
-            ),
+            text,
         });
         self.packets += 1;
     }
@@ -451,6 +497,12 @@ impl<D: Drawing, W: Write> PictureRenderer<D, W> {
             scene,
             out,
         }
+    }
+
+    /// Stable mode, for lessons' snapshot-tested pictures: see [`Scene::stable`].
+    pub fn with_stable_names(mut self, names: StableNames) -> Self {
+        self.scene.stable = Some(names);
+        self
     }
 
     pub fn scene(&self) -> &Scene {

@@ -45,6 +45,8 @@ const DROP: f64 = 18.0;
 const LABEL_ROOM: f64 = 20.0;
 /// The largest extra gap a pause between packets adds.
 const MAX_PAUSE: f64 = 48.0;
+/// The gap between packets in stable mode, where times are not known: the same on every run.
+const STABLE_GAP: f64 = 6.0;
 const CALL_ROW: f64 = 22.0;
 /// Calls longer than this many columns are cut (the full text is in the tooltip).
 const MAX_CALL_COLUMNS: usize = 64;
@@ -164,7 +166,7 @@ impl Columns {
         let header_width = lifelines
             .list
             .iter()
-            .map(|line| text_width(&endpoint_text(line), SMALL_SIZE) + 24.0)
+            .map(|line| text_width(&endpoint_text(scene, line), SMALL_SIZE) + 24.0)
             .fold(MIN_HEADER_WIDTH, f64::max);
         // The lane fits the widest arrow label and call text.
         let mut widest: f64 = 0.0;
@@ -233,9 +235,9 @@ fn tagged(scene: &Scene) -> bool {
     scene.flows.len() > 1
 }
 
-fn endpoint_text(line: &Lifeline) -> String {
+fn endpoint_text(scene: &Scene, line: &Lifeline) -> String {
     line.endpoint
-        .map(|addr| addr.to_string())
+        .map(|addr| scene.endpoint_text(addr))
         .unwrap_or_default()
 }
 
@@ -354,7 +356,7 @@ pub fn write_svg(svg: &mut String, scene: &Scene, options: SvgOptions) {
             Num(x),
             Num(header_top + 32.0),
             Num(SMALL_SIZE),
-            Escaped(&endpoint_text(line)),
+            Escaped(&endpoint_text(scene, line)),
         );
     }
     y = header_top + HEADER_HEIGHT + 14.0;
@@ -409,7 +411,10 @@ pub fn write_svg(svg: &mut String, scene: &Scene, options: SvgOptions) {
             }
             SceneEvent::Packet(packet) => {
                 if let Some(previous) = previous_time {
-                    y += pause_height(packet.time_ns.saturating_sub(previous));
+                    y += match scene.stable {
+                        Some(_) => STABLE_GAP,
+                        None => pause_height(packet.time_ns.saturating_sub(previous)),
+                    };
                 }
                 previous_time = Some(packet.time_ns);
                 if !meanings_used.contains(&packet.meaning) {
@@ -642,12 +647,19 @@ fn draw_packet(
         let _ = write!(out, "\n{}", Escaped(note));
     }
     let _ = write!(out, "\n{}</title>", Escaped(&packet.sizes));
+    // Stable mode shows no times.
+    if scene.stable.is_none() {
+        let _ = write!(
+            out,
+            r##"<text class="sl-mono sl-time" x="{}" y="{}" font-size="10" fill="#666">{}</text>"##,
+            Num(MARGIN / 2.0),
+            Num(y0 + 3.0),
+            Escaped(&packet.time),
+        );
+    }
     let _ = write!(
         out,
-        r##"<text class="sl-mono sl-time" x="{}" y="{}" font-size="10" fill="#666">{}</text><text class="sl-mono sl-number" x="{}" y="{}" font-size="10" fill="#999">#{}</text>"##,
-        Num(MARGIN / 2.0),
-        Num(y0 + 3.0),
-        Escaped(&packet.time),
+        r##"<text class="sl-mono sl-number" x="{}" y="{}" font-size="10" fill="#999">#{}</text>"##,
         Num(MARGIN / 2.0),
         Num(y0 + 15.0),
         packet.number
@@ -940,6 +952,53 @@ mod tests {
         // listen, connect, SYN(1), SYN-ACK(2), ACK(3), connect returns, accept, send, data(4) ...
         assert_eq!(&steps[..9], &[1, 1, 1, 2, 3, 4, 4, 4, 4]);
         assert_eq!(*steps.last().unwrap(), 10);
+    }
+
+    /// The fixtures' echo with every packet's time multiplied by `slower`, optionally in stable mode.
+    fn echo_slowed(slower: i64, stable: bool) -> String {
+        use super::super::fixtures::{self, Step};
+        use super::super::stable::StableNames;
+        let mut scene = Scene::new(false);
+        if stable {
+            let mut names = StableNames::new();
+            names.insert(fixtures::CLIENT, "client:ephemeral");
+            names.insert(fixtures::SERVER, "server:echo");
+            scene.stable = Some(names);
+        }
+        scene.record_begin(&fixtures::run_info(Lang::En));
+        let steps = fixtures::echo_timeline()
+            .into_iter()
+            .map(|step| match step {
+                Step::Packet(mut packet, verdict) => {
+                    packet.timestamp.0 = packet.timestamp.0.wrapping_mul(slower);
+                    Step::Packet(packet, verdict)
+                }
+                call => call,
+            })
+            .collect();
+        test_scenes::record(&mut scene, steps, &fixtures::tcp_flow());
+        svg(&scene)
+    }
+
+    #[test]
+    fn stable_mode_names_endpoints_hides_times_and_spaces_arrows_evenly() {
+        let stable = echo_slowed(1, true);
+        let document = parse(&stable);
+        assert!(with_class(&document, "sl-time").is_empty(), "{stable}");
+        assert!(
+            !stable.contains("43210") && !stable.contains(":5000"),
+            "{stable}"
+        );
+        assert!(stable.contains(">client:ephemeral</text>"), "{stable}");
+        assert!(stable.contains(">server:echo</text>"), "{stable}");
+        assert_eq!(with_class(&document, "sl-arrow").len(), 10);
+        // The geometry does not depend on the packets' times...
+        assert_eq!(stable, echo_slowed(1000, true));
+        // ...which it does without names, where the times are shown too.
+        let timed = echo_slowed(1, false);
+        assert_ne!(timed, echo_slowed(1000, false));
+        assert!(!with_class(&parse(&timed), "sl-time").is_empty());
+        assert!(timed.contains("127.0.0.1:43210"));
     }
 
     #[test]
