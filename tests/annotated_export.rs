@@ -51,7 +51,14 @@ fn run_writing(socklab: &Socklab, scenario: &str, file: &str) -> Option<Outcome>
     let outcome = socklab.run(&["run", scenario, "--format", "json", "--write", file]);
     if outcome.code == Some(3) {
         eprintln!("==================================================================");
-        eprintln!("SKIPPED: live capture is not permitted here (not root, no user namespaces);");
+        {
+            // Straight to stderr, past the test harness's capture: a skip must be seen.
+            use std::io::Write as _;
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED: live capture is not permitted here (not root, no user namespaces);"
+            );
+        }
         eprintln!("         the annotated export was NOT tested. socklab said:");
         eprintln!("{}", outcome.stderr);
         eprintln!("==================================================================");
@@ -105,7 +112,14 @@ fn tshark_frames(file: &Path) -> Vec<(u64, Option<u64>, String)> {
 #[test]
 fn pcapng_export_carries_every_annotation_as_a_packet_comment() {
     if !have_tool("tshark") {
-        eprintln!("SKIPPED: tshark is not installed; the annotated export was NOT checked");
+        {
+            // Straight to stderr, past the test harness's capture: a skip must be seen.
+            use std::io::Write as _;
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED: tshark is not installed; the annotated export was NOT checked"
+            );
+        }
         return;
     }
     let socklab = Socklab::new();
@@ -183,14 +197,28 @@ fn pcapng_export_carries_every_annotation_as_a_packet_comment() {
             "{info}"
         );
     } else {
-        eprintln!("SKIPPED (partly): capinfos is missing, so the section comment was NOT checked");
+        {
+            // Straight to stderr, past the test harness's capture: a skip must be seen.
+            use std::io::Write as _;
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED (partly): capinfos is missing, so the section comment was NOT checked"
+            );
+        }
     }
 }
 
 #[test]
 fn legacy_pcap_export_holds_the_same_packets() {
     if !have_tool("tshark") {
-        eprintln!("SKIPPED: tshark is not installed; the legacy pcap export was NOT checked");
+        {
+            // Straight to stderr, past the test harness's capture: a skip must be seen.
+            use std::io::Write as _;
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED: tshark is not installed; the legacy pcap export was NOT checked"
+            );
+        }
         return;
     }
     let socklab = Socklab::new();

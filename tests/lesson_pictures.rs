@@ -17,10 +17,14 @@ const EXIT_NO_PERMISSION: i32 = 3;
 /// True (after a LOUD notice) when the run could not get its private network or capture.
 fn skipped(outcome: &Outcome, what: &str) -> bool {
     if outcome.code == Some(EXIT_NO_PERMISSION) {
-        eprintln!(
+        {
+            // Straight to stderr, past the test harness's capture: a skip must be seen.
+            use std::io::Write as _;
+            let _ = writeln!(std::io::stderr(),
             "\n!!!!!!!! SKIPPED: {what}: this machine cannot give socklab a private network or a live capture:\n{}\n",
             outcome.stderr
         );
+        }
         return true;
     }
     false

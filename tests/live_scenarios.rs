@@ -21,7 +21,14 @@ fn run_or_skip(name: &str, family: Family) -> Option<ScenarioRun> {
             Some(run)
         }
         Err(error) if error.is_permission_denied() => {
-            eprintln!("SKIPPED (needs CAP_NET_RAW): {name} over {family}: {error}");
+            {
+                // Straight to stderr, past the test harness's capture: a skip must be seen.
+                use std::io::Write as _;
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "SKIPPED (needs CAP_NET_RAW): {name} over {family}: {error}"
+                );
+            }
             None
         }
         Err(error) => panic!("{name} over {family} failed: {error}"),

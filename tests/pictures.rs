@@ -496,10 +496,14 @@ fn live_svg(scenario: &str) -> Option<String> {
     let socklab = Socklab::new();
     let outcome = socklab.run(&["run", scenario, "--format", "svg"]);
     if outcome.code == Some(3) {
-        eprintln!(
+        {
+            // Straight to stderr, past the test harness's capture: a skip must be seen.
+            use std::io::Write as _;
+            let _ = writeln!(std::io::stderr(),
             "SKIPPED: `socklab run {scenario}` is not permitted here, so its live SVG was not checked:\n{}",
             outcome.stderr
         );
+        }
         return None;
     }
     outcome.assert_code(0);
@@ -559,12 +563,17 @@ fn chromium() -> Option<&'static str> {
         .status()
         .is_ok_and(|status| status.success());
     if !found {
-        eprintln!(
-            "\n==================== SKIPPED ====================\n\
+        {
+            // Straight to stderr, past the test harness's capture: a skip must be seen.
+            use std::io::Write as _;
+            let _ = writeln!(
+                std::io::stderr(),
+                "\n==================== SKIPPED ====================\n\
              chromium is not installed, so the HTML walkthrough was NOT opened in a real browser.\n\
              Install it (Debian: apt-get install chromium) to run this test; .ci/run does.\n\
              =================================================\n"
-        );
+            );
+        }
         return None;
     }
     Some("chromium")

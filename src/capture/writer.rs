@@ -617,7 +617,11 @@ mod tests {
     #[test]
     fn tshark_reads_our_pcapng_and_its_comments() {
         if Command::new("tshark").arg("--version").output().is_err() {
-            eprintln!("SKIPPED: tshark is not installed; the pcapng writer was not checked against Wireshark");
+            {
+                // Straight to stderr, past the test harness's capture: a skip must be seen.
+                use std::io::Write as _;
+                let _ = writeln!(std::io::stderr(), "SKIPPED: tshark is not installed; the pcapng writer was not checked against Wireshark");
+            }
             return;
         }
         // A minimal Ethernet + IPv4 + UDP frame, so tshark has something real to dissect.
