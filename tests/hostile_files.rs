@@ -704,3 +704,42 @@ fn a_file_still_being_written_reads_what_is_complete() {
         .count();
     assert_eq!(frames, ends.len());
 }
+
+/// The LINKTYPE numbers of `fuzz/src/lib.rs`'s `LINK_TYPES`, in its order.
+const FUZZ_LINKTYPES: [u32; 10] = [1, 113, 276, 101, 228, 229, 0, 108, 9, 1];
+
+#[test]
+fn frames_the_fuzzer_found_are_explained_by_the_binary() {
+    let socklab = Socklab::new();
+    let dir = common::repo_path("fuzz/regressions/decode_frame");
+    let mut inputs: Vec<_> = std::fs::read_dir(&dir)
+        .map(|entries| {
+            entries
+                .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+                .collect()
+        })
+        .unwrap_or_default();
+    inputs.sort();
+    assert!(
+        !inputs.is_empty(),
+        "{} holds the decoder's crash inputs",
+        dir.display()
+    );
+    for input in inputs {
+        let bytes = std::fs::read(&input).expect("read a crash input");
+        let [link, low, high, frame @ ..] = &bytes[..] else {
+            continue;
+        };
+        let linktype = FUZZ_LINKTYPES[usize::from(*link) % FUZZ_LINKTYPES.len()];
+        let original_len = frame.len() as u32 + u32::from(u16::from_le_bytes([*low, *high]));
+        let record = Record {
+            original_len,
+            ..Record::new(0, 1_700_000_000_000_000_000, frame.to_vec())
+        };
+        let capture = container::pcap(linktype, false, true, 262_144, &[record]);
+        let result = replay(&socklab, &write(&socklab, "fuzz-finding.pcap", &capture));
+        let what = format!("{}", input.display());
+        result.assert_clean(&what);
+        assert_eq!((result.code, result.frames()), (Some(0), 1), "{what}");
+    }
+}

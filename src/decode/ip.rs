@@ -12,7 +12,7 @@ use super::packet::{IpInfo, IpVersion};
 use etherparse::err::ip::{HeaderError as IpHeaderError, LaxHeaderSliceError};
 use etherparse::err::ipv6_exts::{HeaderError as ExtHeaderError, HeaderSliceError};
 use etherparse::err::{Layer as EtherLayer, LenError};
-use etherparse::{Ipv6ExtensionSlice, Ipv6ExtensionsSlice, LaxIpSlice, LaxIpv4Slice, LaxIpv6Slice};
+use etherparse::{IpNumber, Ipv6ExtensionsSlice, LaxIpSlice, LaxIpv4Slice, LaxIpv6Slice};
 
 pub const IPV4_MIN_HEADER_LEN: usize = 20;
 pub const IPV6_HEADER_LEN: usize = 40;
@@ -270,14 +270,38 @@ fn ipv6_layer<'a>(ipv6: &LaxIpv6Slice<'a>, offset: usize, declared: usize) -> Ip
 }
 
 /// True when a fragment header places this packet's payload after the start of the original datagram.
+///
+/// Walks the extension headers' bytes itself, bounds-checked: etherparse's extension iterator reads past
+/// the headers it parsed when lax parsing stopped at a broken one (undefined behaviour; found by fuzzing
+/// an ICMPv6 error quoting such a packet), so it is not used.
 pub fn has_later_fragment_header(extensions: &Ipv6ExtensionsSlice<'_>) -> bool {
-    extensions
-        .clone()
-        .into_iter()
-        .any(|extension| match extension {
-            Ipv6ExtensionSlice::Fragment(fragment) => fragment.fragment_offset().value() != 0,
-            _ => false,
-        })
+    let bytes = extensions.slice();
+    let mut next = extensions.first_header();
+    let mut at = 0usize;
+    while let (Some(kind), Some(header)) = (next, bytes.get(at..)) {
+        let (Some(&next_header), Some(&length)) = (header.first(), header.get(1)) else {
+            break;
+        };
+        let header_len = match kind {
+            IpNumber::IPV6_FRAGMENTATION_HEADER => {
+                let offset = header
+                    .get(2..4)
+                    .map_or(0, |field| u16::from_be_bytes([field[0], field[1]]) >> 3);
+                if offset != 0 {
+                    return true;
+                }
+                8
+            }
+            IpNumber::AUTHENTICATION_HEADER => (usize::from(length) + 2) * 4,
+            IpNumber::IPV6_HEADER_HOP_BY_HOP
+            | IpNumber::IPV6_ROUTE_HEADER
+            | IpNumber::IPV6_DESTINATION_OPTIONS => (usize::from(length) + 1) * 8,
+            _ => break,
+        };
+        next = Some(IpNumber(next_header));
+        at += header_len;
+    }
+    false
 }
 
 /// Explains an extension header (IPv6 options, routing, fragment, or an authentication header) that could
@@ -674,5 +698,37 @@ mod tests {
         let error = decode_ip(NetworkKind::Ipv6, &packet, 0, packet.len()).unwrap_err();
         assert_eq!((error.layer, error.offset), (Layer::Ip, 48));
         assert!(error.message.contains("hop-by-hop options header follows"));
+    }
+    #[test]
+    fn later_fragment_check_stays_inside_a_broken_extension_chain() {
+        // Hop-by-hop naming a destination options header that the packet cuts short: lax parsing keeps
+        // the hop-by-hop header and stops there. etherparse's iterator would read past it (fuzzing found
+        // this through an ICMPv6 error quoting such a packet); the check must stop at what was parsed.
+        let mut packet = ipv6_header(0, 12);
+        packet.extend_from_slice(&[60, 0, 0, 0, 0, 0, 0, 0]);
+        packet.extend_from_slice(&[17, 1, 0, 0]);
+        let (ip, error) = LaxIpSlice::from_slice(&packet).unwrap();
+        assert!(error.is_some());
+        let LaxIpSlice::Ipv6(ipv6) = ip else {
+            panic!("expected IPv6")
+        };
+        assert_eq!(ipv6.extensions().slice().len(), 8);
+        assert!(!has_later_fragment_header(ipv6.extensions()));
+
+        // A whole chain: destination options, then a fragment header at offset 0 (first) or 8 (later).
+        for (offset_units, later) in [(0u16, false), (1, true)] {
+            let mut packet = ipv6_header(60, 24);
+            packet.extend_from_slice(&[44, 0, 1, 4, 0, 0, 0, 0]);
+            packet.extend_from_slice(&[17, 0]);
+            packet.extend_from_slice(&(offset_units << 3 | 1).to_be_bytes());
+            packet.extend_from_slice(&[0, 0, 0, 9]);
+            packet.extend_from_slice(&[0; 8]);
+            let (ip, error) = LaxIpSlice::from_slice(&packet).unwrap();
+            assert!(error.is_none());
+            let LaxIpSlice::Ipv6(ipv6) = ip else {
+                panic!("expected IPv6")
+            };
+            assert_eq!(has_later_fragment_header(ipv6.extensions()), later);
+        }
     }
 }
