@@ -17,10 +17,11 @@ use std::path::{Path, PathBuf};
 type Target = fn(&[u8]);
 
 /// The fuzz targets and the function each runs.
-const TARGETS: [(&str, Target); 3] = [
+const TARGETS: [(&str, Target); 4] = [
     ("decode_frame", harness::decode_frame),
     ("read_capture", harness::read_capture),
     ("analyze_segments", harness::analyze_segments),
+    ("parse_lesson", harness::parse_lesson),
 ];
 
 fn files_in(dir: &Path) -> Vec<PathBuf> {

@@ -372,3 +372,14 @@ impl StatsLike for socklab::capture::CaptureStats {
         *self
     }
 }
+
+/// The lesson parser and validator on arbitrary text: any input gives a lesson or `file:line:col`
+/// diagnostics, never a panic.
+pub fn parse_lesson(data: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(data) {
+        if let Err(error) = socklab::lesson::load("fuzz.toml", text) {
+            // Rendering the diagnostics is part of the contract too (spans must fall inside the text).
+            let _ = error.to_string();
+        }
+    }
+}
