@@ -33,6 +33,9 @@ pub struct JsonRenderer<W: Write> {
     origin: Option<Timestamp>,
     /// Number of the last frame written, so a call can say where in the capture it happened.
     last_frame: Option<u64>,
+    /// One record is serialized here, then written with a single `write_all`: serde_json issues a write
+    /// per token, and through `out` (often a `Box<dyn Write>`) each would be a dynamic call.
+    line: Vec<u8>,
 }
 
 impl<W: Write> JsonRenderer<W> {
@@ -42,6 +45,7 @@ impl<W: Write> JsonRenderer<W> {
             lang: Lang::En,
             origin: None,
             last_frame: None,
+            line: Vec::with_capacity(4096),
         }
     }
 
@@ -54,8 +58,10 @@ impl<W: Write> JsonRenderer<W> {
     }
 
     fn emit<T: Serialize>(&mut self, record: &T) -> io::Result<()> {
-        serde_json::to_writer(&mut self.out, record)?;
-        self.out.write_all(b"\n")
+        self.line.clear();
+        super::json_writer::write(&mut self.line, record)?;
+        self.line.push(b'\n');
+        self.out.write_all(&self.line)
     }
 
     fn relative_time(&mut self, timestamp: Timestamp) -> i64 {
@@ -167,7 +173,9 @@ impl<W: Write> Sink for JsonRenderer<W> {
                 complete: stats.is_complete(),
             },
         };
-        self.emit(&record)?;
+        // Straight to `out`: the summary lists every flow and may be large; it is written once.
+        serde_json::to_writer(&mut self.out, &record)?;
+        self.out.write_all(b"\n")?;
         self.out.flush()
     }
 }

@@ -10,6 +10,7 @@ mod describe;
 #[cfg(test)]
 mod fixtures;
 mod json;
+mod json_writer;
 mod labels;
 mod ladder;
 mod summary_text;
