@@ -6,7 +6,29 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// Columns `text` takes in a terminal.
 pub(crate) fn width(text: &str) -> usize {
-    UnicodeWidthStr::width(text)
+    // Most of what is measured is printable ASCII, one column a byte; a fold (not `all`) checks many
+    // bytes per instruction.
+    let printable = text
+        .bytes()
+        .fold(true, |all, byte| all & is_printable_ascii(byte));
+    if printable {
+        text.len()
+    } else {
+        UnicodeWidthStr::width(text)
+    }
+}
+
+fn is_printable_ascii(byte: u8) -> bool {
+    byte.wrapping_sub(0x20) < 0x5f
+}
+
+/// Columns of one character: printable ASCII without a table lookup.
+fn char_width(c: char) -> usize {
+    if u8::try_from(c).is_ok_and(is_printable_ascii) {
+        1
+    } else {
+        c.width().unwrap_or(0)
+    }
 }
 
 /// Writes `count` copies of `piece` (a space, a box-drawing dash).
@@ -80,6 +102,41 @@ impl Wrap<'_> {
     }
 }
 
+impl<'a> Wrap<'a> {
+    /// The next line, when its printable-ASCII start decides it: there every character is one column
+    /// and only spaces are break points, so the line is found without measuring characters. `None`
+    /// when a later character (non-ASCII, a newline) matters. Gives what the general loop below gives.
+    fn ascii_line(&mut self, rest: &'a str) -> Option<&'a str> {
+        let bytes = rest.as_bytes();
+        let prefix = bytes
+            .iter()
+            .position(|&byte| !is_printable_ascii(byte))
+            .unwrap_or(bytes.len());
+        // The first character that does not fit; spaces may hang past the edge.
+        let overflow = bytes[..prefix]
+            .iter()
+            .skip(self.max)
+            .position(|&byte| byte != b' ')
+            .map(|offset| offset + self.max);
+        match overflow {
+            Some(at) => {
+                let (end, resume) = match bytes[..at].iter().rposition(|&byte| byte == b' ') {
+                    Some(space) => (space, space + 1),
+                    // No space: cut the word (`at` >= max >= 1, so the line is not empty).
+                    None => (at, at),
+                };
+                self.rest = &rest[resume..];
+                Some(rest[..end].trim_end())
+            }
+            None if prefix == bytes.len() => {
+                self.rest = "";
+                Some(rest.trim_end())
+            }
+            None => None,
+        }
+    }
+}
+
 impl<'a> Iterator for Wrap<'a> {
     type Item = &'a str;
 
@@ -89,19 +146,30 @@ impl<'a> Iterator for Wrap<'a> {
             self.rest = rest;
             return None;
         }
+        if let Some(line) = self.ascii_line(rest) {
+            return Some(line);
+        }
+        Some(self.general_line(rest))
+    }
+}
+
+impl<'a> Wrap<'a> {
+    /// The next line of `rest` (which starts with a non-space), character by character.
+    fn general_line(&mut self, rest: &'a str) -> &'a str {
         let mut used = 0;
         // Where the line may end, and where the next one then starts.
         let mut last_break: Option<(usize, usize)> = None;
-        let mut previous: Option<char> = None;
+        // The previous character and its width.
+        let mut previous: Option<(char, usize)> = None;
         for (index, c) in rest.char_indices() {
             if c == '\n' {
                 self.rest = &rest[index + 1..];
-                return Some(rest[..index].trim_end());
+                return rest[..index].trim_end();
             }
-            let columns = c.width().unwrap_or(0);
-            if let Some(before) = previous {
-                let wide = columns > 1 || before.width().unwrap_or(0) > 1;
-                if c != ' ' && before != ' ' && wide && !no_line_start(c) && !no_line_end(before) {
+            let columns = char_width(c);
+            if let Some((before, before_columns)) = previous {
+                let wide = columns > 1 || before_columns > 1;
+                if wide && c != ' ' && before != ' ' && !no_line_start(c) && !no_line_end(before) {
                     last_break = Some((index, index));
                 }
             }
@@ -115,13 +183,13 @@ impl<'a> Iterator for Wrap<'a> {
                     None => (index, index),
                 };
                 self.rest = &rest[resume..];
-                return Some(rest[..end].trim_end());
+                return rest[..end].trim_end();
             }
             used += columns;
-            previous = Some(c);
+            previous = Some((c, columns));
         }
         self.rest = "";
-        Some(rest.trim_end())
+        rest.trim_end()
     }
 }
 
@@ -138,6 +206,57 @@ mod tests {
         assert_eq!(width("客户端"), 6);
         assert_eq!(width("client"), 6);
         assert_eq!(width("──▶"), 3);
+    }
+
+    #[test]
+    fn the_ascii_shortcut_agrees_with_unicode_width() {
+        for byte in 0..=127u8 {
+            let text = String::from(char::from(byte));
+            assert_eq!(width(&text), UnicodeWidthStr::width(text.as_str()), "{byte:#x}");
+            assert_eq!(
+                char_width(char::from(byte)),
+                char::from(byte).width().unwrap_or(0),
+                "{byte:#x}"
+            );
+        }
+        assert_eq!(width("SYN — ack"), 9);
+    }
+
+    /// Lines from the general loop alone, to compare the ASCII shortcut with.
+    fn general_lines(text: &str, max: usize) -> Vec<&str> {
+        let mut wrap = wrap(text, max);
+        let mut out = Vec::new();
+        loop {
+            let rest = wrap.rest.trim_start_matches(' ');
+            if rest.is_empty() {
+                return out;
+            }
+            out.push(wrap.general_line(rest));
+        }
+    }
+
+    #[test]
+    fn shortcut_matches_the_loop() {
+        let texts = [
+            "the client asks to connect and picks its initial sequence number (ISN)",
+            "abcdefgh ij",
+            "a  b   c    d     e",
+            "word      ",
+            "   leading spaces then words that wrap",
+            "Ethernet 14 + IPv4 20 + TCP 32 + 1448 B",
+            "x",
+            "supercalifragilisticexpialidocious and more",
+        ];
+        for text in texts {
+            for max in 0..40 {
+                let shortcut: Vec<&str> = wrap(text, max).collect();
+                assert_eq!(shortcut, general_lines(text, max), "{text:?} at {max}");
+                // A non-ASCII character later on: the shortcut decides the lines before it, or defers.
+                let mixed = format!("{text} — 客户端");
+                let shortcut: Vec<&str> = wrap(&mixed, max).collect();
+                assert_eq!(shortcut, general_lines(&mixed, max), "{mixed:?} at {max}");
+            }
+        }
     }
 
     #[test]
