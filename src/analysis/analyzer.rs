@@ -12,6 +12,7 @@
 
 use super::annotation::{Annotation, Role};
 use super::eviction::{self, Eviction, Liveness};
+use super::flow_hash::FlowHashState;
 use super::flow_key::{End, FlowKey};
 use super::flow_record::FlowRecord;
 use super::summary::{FlowInfo, FlowSummary, ProtocolSummary, Summary};
@@ -33,7 +34,7 @@ const IPPROTO_UDP: u8 = 17;
 
 #[derive(Default)]
 pub struct Analyzer {
-    live: HashMap<FlowKey, LiveFlow>,
+    live: HashMap<FlowKey, LiveFlow, FlowHashState>,
     tcp_flows: Vec<FlowRecord>,
     udp_flows: Vec<FlowRecord>,
     protocols: ProtocolSummary,

@@ -6,6 +6,7 @@ mod analyzer;
 mod annotation;
 mod endpoint;
 mod eviction;
+mod flow_hash;
 mod flow_key;
 mod flow_record;
 mod history;
