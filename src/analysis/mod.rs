@@ -8,6 +8,7 @@ mod endpoint;
 mod eviction;
 mod flow_hash;
 mod flow_key;
+mod flow_listing;
 mod flow_record;
 mod history;
 mod state;
@@ -24,6 +25,9 @@ mod verdict;
 pub use analyzer::Analyzer;
 pub use annotation::{Annotation, Role, Unexpected};
 pub use state::TcpState;
-pub use summary::{FlowInfo, FlowSummary, ProtocolSummary, ProtocolTotals, Summary};
+pub use flow_listing::LISTED_FLOWS;
+pub use summary::{
+    FlowInfo, FlowSummary, ProtocolSummary, ProtocolTotals, Summary, UnlistedFlows,
+};
 pub use text::{AnnotationText, StepLabel};
 pub use verdict::{EndpointStates, FlowId, FlowProtocol, Notes, Verdict, MAX_NOTES};

@@ -7,7 +7,7 @@ use super::describe::{header_bytes, overhead_tenths};
 use super::{RunInfo, Sink};
 use crate::analysis::{
     Annotation, EndpointStates, FlowId, FlowInfo, FlowSummary, Notes, ProtocolTotals, Role,
-    Summary, Verdict,
+    Summary, UnlistedFlows, Verdict,
 };
 use crate::capture::{CaptureStats, Frame, LinkType, Timestamp};
 use crate::decode::{
@@ -167,6 +167,7 @@ impl<W: Write> Sink for JsonRenderer<W> {
                 undecodable: protocols.undecodable,
             },
             flows: &summary.flows,
+            unlisted_flows: &summary.unlisted,
             capture: CaptureRecord {
                 frames: stats.frames,
                 kernel_drops: stats.kernel_drops,
@@ -590,6 +591,9 @@ struct SummaryRecord<'a> {
     kind: &'static str,
     protocols: ProtocolsRecord,
     flows: &'a [FlowSummary],
+    /// Only when there were more flows than the summary lists.
+    #[serde(skip_serializing_if = "UnlistedFlows::is_empty")]
+    unlisted_flows: &'a UnlistedFlows,
     capture: CaptureRecord,
 }
 
@@ -905,6 +909,24 @@ mod tests {
             }
             _ => {}
         }
+    }
+
+    #[test]
+    fn unlisted_flows_appear_only_when_there_are_some() {
+        let stats = CaptureStats::default();
+        let mut json = JsonRenderer::new(Vec::new());
+        json.finish(&fixtures::echo_summary(), &stats).unwrap();
+        let line: Value = serde_json::from_slice(&json.into_inner()).unwrap();
+        assert!(line.get("unlisted_flows").is_none());
+        let mut summary = fixtures::echo_summary();
+        summary.unlisted.udp = 3;
+        summary.unlisted.packets = 6;
+        let mut json = JsonRenderer::new(Vec::new());
+        json.finish(&summary, &stats).unwrap();
+        let line: Value = serde_json::from_slice(&json.into_inner()).unwrap();
+        assert_eq!(line["unlisted_flows"]["udp"], 3);
+        assert_eq!(line["unlisted_flows"]["packets"], 6);
+        assert_eq!(line["unlisted_flows"]["tcp"], 0);
     }
 
     #[test]
