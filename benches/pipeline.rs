@@ -3,12 +3,19 @@
 //! each renderer, writing to `io::sink()`. Every iteration processes the same `PACKETS` frames with a
 //! fresh analyzer, so flow set-up is counted as it is in a replay. Run with `cargo bench --bench pipeline`;
 //! `bench/run.sh` divides criterion's time per iteration by `PACKETS`.
+//!
+//! Time is the benchmark thread's CPU time (`CLOCK_THREAD_CPUTIME_ID`), not wall-clock time: on a shared
+//! machine, wall time also counts the moments other processes held the CPU. On an idle machine the two
+//! agree.
 
 #[path = "support/traffic.rs"]
 #[allow(dead_code)] // `conversations_started` is for the generator
 mod traffic;
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput};
+use criterion::measurement::{Measurement, ValueFormatter, WallTime};
+use criterion::{
+    criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,
+};
 use socklab::analysis::Analyzer;
 use socklab::capture::{CaptureStats, CaptureWriter, Frame, LinkType, Timestamp};
 use socklab::decode;
@@ -61,14 +68,52 @@ impl Frames {
 }
 
 fn run_pipeline(frames: &Frames, sink: &mut dyn Sink) {
-    let mut pipeline = Pipeline::<io::Sink>::new(sink, None::<&mut CaptureWriter<io::Sink>>, Lang::En);
+    let mut pipeline =
+        Pipeline::<io::Sink>::new(sink, None::<&mut CaptureWriter<io::Sink>>, Lang::En);
     frames.each(|frame| {
         let _ = pipeline.frame(frame);
     });
     let _ = pipeline.finish(&CaptureStats::default());
 }
 
-fn stages(c: &mut Criterion) {
+/// CPU time of the calling thread, as criterion's measurement.
+struct ThreadCpuTime;
+
+fn thread_cpu_now() -> Duration {
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes one timespec we own.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut now) };
+    Duration::new(now.tv_sec as u64, now.tv_nsec as u32)
+}
+
+impl Measurement for ThreadCpuTime {
+    type Intermediate = Duration;
+    type Value = Duration;
+
+    fn start(&self) -> Duration {
+        thread_cpu_now()
+    }
+    fn end(&self, started: Duration) -> Duration {
+        thread_cpu_now().saturating_sub(started)
+    }
+    fn add(&self, a: &Duration, b: &Duration) -> Duration {
+        *a + *b
+    }
+    fn zero(&self) -> Duration {
+        Duration::ZERO
+    }
+    fn to_f64(&self, value: &Duration) -> f64 {
+        value.as_nanos() as f64
+    }
+    fn formatter(&self) -> &dyn ValueFormatter {
+        WallTime.formatter()
+    }
+}
+
+fn stages(c: &mut Criterion<ThreadCpuTime>) {
     let frames = Frames::generate(PACKETS);
     let mut group = c.benchmark_group("per_packet");
     group
@@ -111,5 +156,9 @@ fn stages(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, stages);
+criterion_group! {
+    name = benches;
+    config = Criterion::default().with_measurement(ThreadCpuTime);
+    targets = stages
+}
 criterion_main!(benches);

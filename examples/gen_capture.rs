@@ -14,7 +14,8 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (Some(count), Some(path)) = (
-        args.first().and_then(|n| n.replace('_', "").parse::<u64>().ok()),
+        args.first()
+            .and_then(|n| n.replace('_', "").parse::<u64>().ok()),
         args.get(1).map(PathBuf::from),
     ) else {
         eprintln!("usage: gen_capture PACKETS OUT.pcap|OUT.pcapng");

@@ -34,7 +34,10 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let number = |index: usize| args.get(index).and_then(|n| n.replace('_', "").parse::<u64>().ok());
+    let number = |index: usize| {
+        args.get(index)
+            .and_then(|n| n.replace('_', "").parse::<u64>().ok())
+    };
     let outcome = match (args.first().map(String::as_str), number(1), number(2)) {
         (Some("capture"), Some(bytes), Some(write_size)) => {
             let nodelay = args.get(3).is_some_and(|flag| flag == "nodelay");
@@ -50,7 +53,9 @@ fn main() -> ExitCode {
         }
         (Some("lesson"), Some(runs), _) => lesson(runs as usize),
         _ => {
-            eprintln!("usage: live_bench capture BYTES WRITE_SIZE [nodelay] | live_bench lesson RUNS");
+            eprintln!(
+                "usage: live_bench capture BYTES WRITE_SIZE [nodelay] | live_bench lesson RUNS"
+            );
             return ExitCode::from(2);
         }
     };
@@ -71,7 +76,12 @@ struct Transfer {
 }
 
 fn capture(bytes: u64, write_size: usize, nodelay: bool) -> Result<(), Box<dyn std::error::Error>> {
-    let plain = transfer(&TcpListener::bind("127.0.0.1:0")?, bytes, write_size, nodelay)?;
+    let plain = transfer(
+        &TcpListener::bind("127.0.0.1:0")?,
+        bytes,
+        write_size,
+        nodelay,
+    )?;
 
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let port = listener.local_addr()?.port();

@@ -157,9 +157,7 @@ impl Conversation {
         // Distinct 4-tuples for 2^16 × 40,000 connections: never reused within any capture made here.
         let host = (serial % 65_536) as u32;
         Conversation {
-            kind: Kind::Tcp {
-                v6: rng.one_in(8),
-            },
+            kind: Kind::Tcp { v6: rng.one_in(8) },
             client_v4: [10, 0, (host >> 8) as u8, host as u8],
             client_port: 20_000 + ((serial / 65_536) % 40_000) as u16,
             server_port: if rng.one_in(4) { 443 } else { 80 },

@@ -709,7 +709,10 @@ mod tests {
         let summary = analyzer.summary();
         assert_eq!(summary.flows.len(), LISTED_FLOWS);
         assert_eq!(summary.flows[LISTED_FLOWS - 1].info.id, tcp_id(9_999));
-        assert_eq!((summary.unlisted.tcp, summary.unlisted.udp), (extra as u64, 0));
+        assert_eq!(
+            (summary.unlisted.tcp, summary.unlisted.udp),
+            (extra as u64, 0)
+        );
         assert_eq!(summary.unlisted.packets, 2 * extra as u64);
         assert_eq!(summary.unlisted.closed_cleanly, 0);
         assert!(analyzer.tracked_flows() < 8192);

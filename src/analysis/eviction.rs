@@ -123,10 +123,7 @@ mod tests {
             None,
             "small tables wait for the clock"
         );
-        assert_eq!(
-            eviction.due(at(112), SIZE_SWEEP_FLOOR),
-            Some(Sweep::BySize)
-        );
+        assert_eq!(eviction.due(at(112), SIZE_SWEEP_FLOOR), Some(Sweep::BySize));
     }
 
     #[test]

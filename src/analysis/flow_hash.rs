@@ -17,7 +17,7 @@ pub(super) struct FlowHashState {
 impl Default for FlowHashState {
     fn default() -> Self {
         FlowHashState {
-            seed: RandomState::new().hash_one(0x736f_636b_6c61_62u64),
+            seed: RandomState::new().hash_one(0x0073_6f63_6b6c_6162_u64),
         }
     }
 }

@@ -150,7 +150,10 @@ mod tests {
             ));
         }
         let udp = listing.open(info(FlowProtocol::Udp));
-        assert!(matches!(udp, Record::Listed(0)), "indices count per protocol");
+        assert!(
+            matches!(udp, Record::Listed(0)),
+            "indices count per protocol"
+        );
         let mut late = listing.open(info(FlowProtocol::Tcp));
         let Record::Unlisted(record) = &late else {
             panic!("the listing is full");

@@ -24,10 +24,8 @@ mod verdict;
 
 pub use analyzer::Analyzer;
 pub use annotation::{Annotation, Role, Unexpected};
-pub use state::TcpState;
 pub use flow_listing::LISTED_FLOWS;
-pub use summary::{
-    FlowInfo, FlowSummary, ProtocolSummary, ProtocolTotals, Summary, UnlistedFlows,
-};
+pub use state::TcpState;
+pub use summary::{FlowInfo, FlowSummary, ProtocolSummary, ProtocolTotals, Summary, UnlistedFlows};
 pub use text::{AnnotationText, StepLabel};
 pub use verdict::{EndpointStates, FlowId, FlowProtocol, Notes, Verdict, MAX_NOTES};

@@ -21,6 +21,8 @@ use serde::Serialize;
 use std::io::{self, Write};
 use std::net::{IpAddr, SocketAddr};
 
+mod packet_line;
+
 /// The schema tag every record carries. Bump the number on any incompatible change.
 pub const SCHEMA: &str = "socklab.timeline/1";
 
@@ -104,34 +106,11 @@ impl<W: Write> Sink for JsonRenderer<W> {
     ) -> io::Result<()> {
         let time_ns = self.relative_time(packet.timestamp);
         self.last_frame = Some(packet.number);
-        let record = PacketRecord {
-            schema: SCHEMA,
-            kind: "packet",
-            frame: packet.number,
-            time_ns,
-            timestamp: TimestampRecord::from(packet.timestamp),
-            captured_len: packet.captured_len,
-            original_len: packet.original_len,
-            link: LinkRecord::from(&packet.link),
-            ip: packet.ip.as_ref().map(IpRecord::from),
-            transport: TransportRecord::new(&packet.transport, verdict),
-            flow: verdict.flow,
-            new_flow: verdict.new_flow,
-            endpoints: flow
-                .filter(|_| verdict.new_flow)
-                .map(|info| EndpointsRecord {
-                    client: info.client,
-                    server: info.server,
-                }),
-            from: verdict.from,
-            states: verdict.states,
-            annotations: AnnotationList {
-                notes: &verdict.notes,
-                lang: self.lang,
-            },
-            related_packet: verdict.related_packet,
-        };
-        self.emit(&record)
+        let record = packet_record(packet, verdict, flow, time_ns, self.lang);
+        self.line.clear();
+        packet_line::write(&mut self.line, &record)?;
+        self.line.push(b'\n');
+        self.out.write_all(&self.line)
     }
 
     fn undecodable(&mut self, frame: &Frame<'_>, error: &DecodeError) -> io::Result<()> {
@@ -178,6 +157,43 @@ impl<W: Write> Sink for JsonRenderer<W> {
         serde_json::to_writer(&mut self.out, &record)?;
         self.out.write_all(b"\n")?;
         self.out.flush()
+    }
+}
+
+/// The packet record, borrowing the pipeline's values.
+fn packet_record<'a>(
+    packet: &'a Packet<'_>,
+    verdict: &'a Verdict,
+    flow: Option<&FlowInfo>,
+    time_ns: i64,
+    lang: Lang,
+) -> PacketRecord<'a> {
+    PacketRecord {
+        schema: SCHEMA,
+        kind: "packet",
+        frame: packet.number,
+        time_ns,
+        timestamp: TimestampRecord::from(packet.timestamp),
+        captured_len: packet.captured_len,
+        original_len: packet.original_len,
+        link: LinkRecord::from(&packet.link),
+        ip: packet.ip.as_ref().map(IpRecord::from),
+        transport: TransportRecord::new(&packet.transport, verdict),
+        flow: verdict.flow,
+        new_flow: verdict.new_flow,
+        endpoints: flow
+            .filter(|_| verdict.new_flow)
+            .map(|info| EndpointsRecord {
+                client: info.client,
+                server: info.server,
+            }),
+        from: verdict.from,
+        states: verdict.states,
+        annotations: AnnotationList {
+            notes: &verdict.notes,
+            lang,
+        },
+        related_packet: verdict.related_packet,
     }
 }
 

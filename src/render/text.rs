@@ -212,7 +212,11 @@ mod tests {
     fn the_ascii_shortcut_agrees_with_unicode_width() {
         for byte in 0..=127u8 {
             let text = String::from(char::from(byte));
-            assert_eq!(width(&text), UnicodeWidthStr::width(text.as_str()), "{byte:#x}");
+            assert_eq!(
+                width(&text),
+                UnicodeWidthStr::width(text.as_str()),
+                "{byte:#x}"
+            );
             assert_eq!(
                 char_width(char::from(byte)),
                 char::from(byte).width().unwrap_or(0),
