@@ -6,7 +6,7 @@ use crate::cli::{Format, OutputArgs};
 use crate::lang::Lang;
 use crate::render::{ColorChoice, JsonRenderer, LadderOptions, LadderRenderer, Sink};
 use std::fs::File;
-use std::io::{BufWriter, IsTerminal, Write};
+use std::io::{BufWriter, IsTerminal};
 
 /// Presentation settings resolved once from the command line and the environment.
 #[derive(Clone, Copy, Debug)]
@@ -48,10 +48,9 @@ pub struct OutputTarget {
 
 impl OutputTarget {
     pub fn open(args: &OutputArgs, style: Style, section_comment: &str) -> Result<Self, AppError> {
-        let stdout: Box<dyn Write> = Box::new(BufWriter::with_capacity(
-            64 * 1024,
-            std::io::stdout().lock(),
-        ));
+        // A concrete writer, not a `Box<dyn Write>`: the ladder issues many small writes per packet, and
+        // each would otherwise be a dynamic call.
+        let stdout = BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
         let sink: Box<dyn Sink> = match args.format {
             Format::Text => Box::new(LadderRenderer::new(
                 stdout,

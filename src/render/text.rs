@@ -31,10 +31,26 @@ fn char_width(c: char) -> usize {
     }
 }
 
-/// Writes `count` copies of `piece` (a space, a box-drawing dash).
+/// Writes `count` copies of `piece` (a space, a box-drawing dash), a few dozen per write.
 pub(crate) fn repeat<W: Write + ?Sized>(out: &mut W, piece: &str, count: usize) -> io::Result<()> {
-    for _ in 0..count {
-        out.write_all(piece.as_bytes())?;
+    const CHUNK: usize = 128;
+    let piece = piece.as_bytes();
+    if piece.is_empty() || piece.len() > CHUNK {
+        for _ in 0..count {
+            out.write_all(piece)?;
+        }
+        return Ok(());
+    }
+    let per_chunk = CHUNK / piece.len();
+    let mut chunk = [0u8; CHUNK];
+    for copy in chunk.chunks_exact_mut(piece.len()).take(per_chunk) {
+        copy.copy_from_slice(piece);
+    }
+    let mut left = count;
+    while left > 0 {
+        let now = left.min(per_chunk);
+        out.write_all(&chunk[..now * piece.len()])?;
+        left -= now;
     }
     Ok(())
 }
@@ -108,10 +124,12 @@ impl<'a> Wrap<'a> {
     /// when a later character (non-ASCII, a newline) matters. Gives what the general loop below gives.
     fn ascii_line(&mut self, rest: &'a str) -> Option<&'a str> {
         let bytes = rest.as_bytes();
-        let prefix = bytes
+        // Only the start of the text can matter: the line ends near `max` (a few spaces may hang past it).
+        let scan = bytes.len().min(self.max.saturating_add(64));
+        let prefix = bytes[..scan]
             .iter()
             .position(|&byte| !is_printable_ascii(byte))
-            .unwrap_or(bytes.len());
+            .unwrap_or(scan);
         // The first character that does not fit; spaces may hang past the edge.
         let overflow = bytes[..prefix]
             .iter()
@@ -298,6 +316,18 @@ mod tests {
     #[test]
     fn never_loops_on_zero_width() {
         assert_eq!(lines("ab", 0), ["a", "b"]);
+    }
+
+    #[test]
+    fn repeat_writes_any_count_of_any_piece() {
+        for count in [0, 1, 42, 43, 100, 300] {
+            let mut out = Vec::new();
+            repeat(&mut out, "─", count).unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), "─".repeat(count));
+            let mut out = Vec::new();
+            repeat(&mut out, "ab", count).unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), "ab".repeat(count));
+        }
     }
 
     #[test]
