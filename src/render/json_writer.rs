@@ -799,6 +799,26 @@ mod tests {
     }
 
     #[test]
+    fn numbers_of_every_length() {
+        let mut value = 1u64;
+        for _ in 0..20 {
+            for candidate in [value - 1, value, value + 1, value.saturating_mul(9)] {
+                let mut out = Vec::new();
+                unsigned_into(&mut out, candidate);
+                assert_eq!(String::from_utf8(out).unwrap(), candidate.to_string());
+            }
+            value = value.saturating_mul(10);
+        }
+        let mut out = Vec::new();
+        unsigned_into(&mut out, u64::MAX);
+        signed_into(&mut out, i64::MIN);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            format!("{}{}", u64::MAX, i64::MIN)
+        );
+    }
+
+    #[test]
     fn keys_are_quoted_or_refused_like_serde_json() {
         same_as_serde_json(&BTreeMap::from([(true, 1), (false, 2)]));
         same_as_serde_json(&BTreeMap::from([('k', 1)]));
