@@ -3,9 +3,10 @@
 //!
 //! `live_bench capture BYTES WRITE_SIZE [nodelay]`: sends BYTES over one TCP connection on `lo`, once
 //! without capture and once while socklab captures, decodes, analyses and renders (JSON, to nowhere)
-//! every frame. Then it compares the segments captured with what the kernel says both sockets sent
-//! (`TCP_INFO` `tcpi_segs_out`), and with the drops the capture itself reports (`PACKET_STATISTICS`,
-//! through `CaptureStats::kernel_drops`). Prints one `key=value` line.
+//! every frame; three such pairs, reporting the median throughputs. Then it compares the segments captured
+//! with what the kernel says both sockets sent (`TCP_INFO` `tcpi_segs_out`), and with the drops the
+//! capture itself reports (`PACKET_STATISTICS`, through `CaptureStats::kernel_drops`), summed over the
+//! captured runs. Prints one `key=value` line.
 //!
 //! `live_bench lesson RUNS`: runs the `tcp-handshake` scenario RUNS times in this process and prints the
 //! median and 95th percentile of its step-locked time (`ScenarioRun::elapsed`, first socket call to last
@@ -76,45 +77,62 @@ struct Transfer {
 }
 
 fn capture(bytes: u64, write_size: usize, nodelay: bool) -> Result<(), Box<dyn std::error::Error>> {
-    let plain = transfer(
-        &TcpListener::bind("127.0.0.1:0")?,
-        bytes,
-        write_size,
-        nodelay,
-    )?;
-
-    let listener = TcpListener::bind("127.0.0.1:0")?;
-    let port = listener.local_addr()?.port();
-    let source = LiveSource::open("lo")?;
-    let stop = Arc::new(AtomicBool::new(false));
-    let capturing = {
-        let stop = Arc::clone(&stop);
-        thread::spawn(move || watch(source, port, &stop))
-    };
-    let captured = transfer(&listener, bytes, write_size, nodelay)?;
-    stop.store(true, Ordering::SeqCst);
-    let watched = capturing
-        .join()
-        .map_err(|_| io::Error::other("the capture thread panicked"))??;
-
-    // The SYN-ACK is sent by the listener's request socket, which no TCP_INFO counts.
-    let expected = u64::from(captured.segs_out.0) + u64::from(captured.segs_out.1) + 1;
+    // Alternate runs without and with capture, and take medians: on a shared machine one pair can be
+    // far off either way.
+    let mut plain_rates = Vec::new();
+    let mut capture_rates = Vec::new();
+    let (mut expected, mut segments, mut drops, mut complete) = (0u64, 0u64, 0u64, true);
     let rate = |transfer: &Transfer| bytes as f64 * 8.0 / transfer.elapsed.as_secs_f64() / 1e9;
+    let mut capture_seconds = 0.0;
+    for _ in 0..REPEATS {
+        let plain = transfer(
+            &TcpListener::bind("127.0.0.1:0")?,
+            bytes,
+            write_size,
+            nodelay,
+        )?;
+        plain_rates.push(rate(&plain));
+
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let port = listener.local_addr()?.port();
+        let source = LiveSource::open("lo")?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let capturing = {
+            let stop = Arc::clone(&stop);
+            thread::spawn(move || watch(source, port, &stop))
+        };
+        let captured = transfer(&listener, bytes, write_size, nodelay)?;
+        stop.store(true, Ordering::SeqCst);
+        let watched = capturing
+            .join()
+            .map_err(|_| io::Error::other("the capture thread panicked"))??;
+        capture_rates.push(rate(&captured));
+        capture_seconds += captured.elapsed.as_secs_f64();
+        // The SYN-ACK is sent by the listener's request socket, which no TCP_INFO counts.
+        expected += u64::from(captured.segs_out.0) + u64::from(captured.segs_out.1) + 1;
+        segments += watched.segments;
+        drops += watched.stats.kernel_drops;
+        complete &= watched.stats.is_complete();
+    }
+    let (plain, captured) = (median(&mut plain_rates), median(&mut capture_rates));
     println!(
-        "bytes={bytes} write_size={write_size} nodelay={nodelay} plain_gbit_s={:.3} capture_gbit_s={:.3} \
-         throughput_ratio={:.3} segments_sent={expected} captured={} lost={} extra={} kernel_drops={} \
-         capture_pkts_per_s={:.0} socklab_says_complete={}",
-        rate(&plain),
-        rate(&captured),
-        plain.elapsed.as_secs_f64() / captured.elapsed.as_secs_f64(),
-        watched.segments,
-        expected.saturating_sub(watched.segments),
-        watched.segments.saturating_sub(expected),
-        watched.stats.kernel_drops,
-        watched.segments as f64 / captured.elapsed.as_secs_f64(),
-        watched.stats.is_complete(),
+        "bytes={bytes} write_size={write_size} nodelay={nodelay} runs={REPEATS} plain_gbit_s={plain:.3} \
+         capture_gbit_s={captured:.3} throughput_ratio={:.3} segments_sent={expected} captured={segments} \
+         lost={} extra={} kernel_drops={drops} capture_pkts_per_s={:.0} socklab_says_complete={complete}",
+        captured / plain,
+        expected.saturating_sub(segments),
+        segments.saturating_sub(expected),
+        segments as f64 / capture_seconds,
     );
     Ok(())
+}
+
+/// Pairs of transfers (without, with capture) per measurement.
+const REPEATS: usize = 3;
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or_default()
 }
 
 /// Connects to `listener`, sends `bytes` in `write_size` writes, closes both ways, and reads both
