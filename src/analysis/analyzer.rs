@@ -5,14 +5,17 @@
 //! 4-tuple of a finished connection starts a new flow. Two tables:
 //! - `live`: per-flow tracking state, looked up per packet; forgotten when finished and idle
 //!   (see `eviction`), so it holds only recent conversations.
-//! - `tcp_flows` / `udp_flows`: one compact record per flow ever seen, indexed by `FlowId.index`,
-//!   for `flow()` and `summary()` (see `flow_record` for the memory trade-off).
+//! - `listing`: one compact record for each of the first `LISTED_FLOWS` flows, for `flow()` and
+//!   `summary()`; later flows' records live in `live` and are totalled when forgotten (see
+//!   `flow_listing`), so memory stays flat however long the capture.
 //!
 //! Once a flow exists, processing a packet allocates nothing: one hash lookup, fixed-size state.
 
 use super::annotation::{Annotation, Role};
 use super::eviction::{self, Eviction, Liveness};
+use super::flow_hash::FlowHashState;
 use super::flow_key::{End, FlowKey};
+use super::flow_listing::{FlowListing, Record};
 use super::flow_record::FlowRecord;
 use super::summary::{FlowInfo, FlowSummary, ProtocolSummary, Summary};
 use super::tcp_connection::{Opening, TcpConnection};
@@ -33,17 +36,18 @@ const IPPROTO_UDP: u8 = 17;
 
 #[derive(Default)]
 pub struct Analyzer {
-    live: HashMap<FlowKey, LiveFlow>,
-    tcp_flows: Vec<FlowRecord>,
-    udp_flows: Vec<FlowRecord>,
+    live: HashMap<FlowKey, LiveFlow, FlowHashState>,
+    listing: FlowListing,
+    /// The endpoints of the latest unlisted flow a verdict named, so that `flow()` can answer for it.
+    latest_unlisted: Option<FlowInfo>,
     protocols: ProtocolSummary,
     eviction: Eviction,
 }
 
 /// A flow's tracking state while it may still see packets.
 struct LiveFlow {
-    /// Index of its record in `tcp_flows` or `udp_flows` (= `FlowId.index`).
-    record: u32,
+    /// Its record: in the listing, or here for a flow beyond it.
+    record: Record,
     /// Which end of the key is the client.
     client_end: End,
     last_seen: Timestamp,
@@ -104,37 +108,40 @@ impl Analyzer {
         self.protocols.count_undecodable();
     }
 
+    /// The endpoints of a listed flow, or of the flow the latest verdict named (what renderers ask for).
     pub fn flow(&self, id: FlowId) -> Option<&FlowInfo> {
-        self.records(id.protocol)
-            .get(id.index as usize)
+        self.listing
+            .listed(id)
             .map(|record| &record.info)
+            .or_else(|| self.latest_unlisted.as_ref().filter(|info| info.id == id))
     }
 
-    /// Totals per protocol, and every flow in the order it was first seen.
+    /// Totals per protocol, the first `LISTED_FLOWS` flows in the order they were first seen, and the
+    /// totals of the later ones.
     pub fn summary(&self) -> Summary {
         let mut flows: Vec<FlowSummary> = self
-            .tcp_flows
-            .iter()
-            .chain(&self.udp_flows)
+            .listing
+            .all_listed()
             .map(FlowRecord::to_summary)
             .collect();
-        flows.sort_by_key(|flow| (flow.info.first_packet, flow.info.id));
+        // Keys are unique, so an unstable sort gives the same order, without a stable sort's buffer.
+        flows.sort_unstable_by_key(|flow| (flow.info.first_packet, flow.info.id));
+        let mut unlisted = self.listing.forgotten();
+        for live in self.live.values() {
+            if let Record::Unlisted(record) = &live.record {
+                unlisted.add(record);
+            }
+        }
         Summary {
             protocols: self.protocols.clone(),
             flows,
+            unlisted,
         }
     }
 
     /// How many flows currently have live tracking state (finished, idle ones are forgotten).
     pub fn tracked_flows(&self) -> usize {
         self.live.len()
-    }
-
-    fn records(&self, protocol: FlowProtocol) -> &[FlowRecord] {
-        match protocol {
-            FlowProtocol::Tcp => &self.tcp_flows,
-            FlowProtocol::Udp => &self.udp_flows,
-        }
     }
 
     fn tcp(&mut self, packet: &Packet<'_>, ip: &IpInfo, segment: &TcpSegment<'_>) -> Verdict {
@@ -154,27 +161,31 @@ impl Analyzer {
                     Tracker::Udp(_) => true,
                 };
                 if starts_new {
-                    *live = open_tcp(&mut self.tcp_flows, &key, sender, segment, packet);
+                    self.listing.forget(&live.record);
+                    *live = open_tcp(&mut self.listing, &key, sender, segment, packet);
                     new_flow = true;
                 }
                 live
             }
             Entry::Vacant(entry) => {
                 new_flow = true;
-                entry.insert(open_tcp(&mut self.tcp_flows, &key, sender, segment, packet))
+                entry.insert(open_tcp(&mut self.listing, &key, sender, segment, packet))
             }
         };
         live.last_seen = packet.timestamp;
         let from = live.role_of(sender);
         let (Tracker::Tcp(connection), Some(record)) = (
             &mut live.tracker,
-            self.tcp_flows.get_mut(live.record as usize),
+            self.listing.get_mut(FlowProtocol::Tcp, &mut live.record),
         ) else {
             return Verdict::default();
         };
         let mut verdict = connection.process(segment, from, packet.number, record);
         verdict.flow = Some(record.info.id);
         verdict.new_flow = new_flow;
+        if let Record::Unlisted(record) = &live.record {
+            self.latest_unlisted = Some(record.info);
+        }
         verdict
     }
 
@@ -188,7 +199,7 @@ impl Analyzer {
         let live = self.live.entry(key).or_insert_with(|| {
             new_flow = true;
             open_flow(
-                &mut self.udp_flows,
+                &mut self.listing,
                 FlowProtocol::Udp,
                 &key,
                 sender,
@@ -200,23 +211,29 @@ impl Analyzer {
         let from = live.role_of(sender);
         let (Tracker::Udp(flow), Some(record)) = (
             &mut live.tracker,
-            self.udp_flows.get_mut(live.record as usize),
+            self.listing.get_mut(FlowProtocol::Udp, &mut live.record),
         ) else {
             return Verdict::default();
         };
         let mut verdict = flow.process(datagram, from, packet.number, record);
         verdict.flow = Some(record.info.id);
         verdict.new_flow = new_flow;
+        if let Record::Unlisted(record) = &live.record {
+            self.latest_unlisted = Some(record.info);
+        }
         verdict
     }
 
     /// ICMP joins the flow of the datagram it quotes (an error message) and points at the latest
     /// packet of that flow in the quoted direction; it is not counted in that flow's packets.
-    fn icmp(&self, ip: &IpInfo, message: &IcmpMessage) -> Verdict {
+    fn icmp(&mut self, ip: &IpInfo, message: &IcmpMessage) -> Verdict {
         let mut verdict = Verdict::default();
         let quoted = message.quoted;
         let link = quoted.and_then(|quoted| self.quoted_flow(&quoted));
         if let (Some(link), Some(quoted)) = (link, quoted) {
+            if let Some(info) = link.unlisted {
+                self.latest_unlisted = Some(info);
+            }
             verdict.flow = Some(link.flow);
             verdict.related_packet = link.datagram;
             // On loopback the destination host itself answers; a router's error has no role.
@@ -257,9 +274,10 @@ impl Analyzer {
         );
         let live = self.live.get(&key)?;
         let sender = live.role_of(sender_end);
-        let record = self.records(protocol).get(live.record as usize)?;
+        let record = self.listing.get(protocol, &live.record)?;
         Some(QuotedLink {
             flow: record.info.id,
+            unlisted: matches!(live.record, Record::Unlisted(_)).then_some(record.info),
             sender,
             datagram: live.last_frame_from(sender),
         })
@@ -269,9 +287,19 @@ impl Analyzer {
         let Some(sweep) = self.eviction.due(now, self.live.len()) else {
             return;
         };
-        self.live
-            .retain(|_, flow| !eviction::forget(flow.liveness(), flow.last_seen, now, sweep));
-        self.eviction.swept(now, self.live.len());
+        let listing = &mut self.listing;
+        let mut lasting = 0;
+        self.live.retain(|_, flow| {
+            let liveness = flow.liveness();
+            let forget = eviction::forget(liveness, flow.last_seen, now, sweep);
+            if forget {
+                listing.forget(&flow.record);
+            } else if !eviction::finished(liveness) {
+                lasting += 1;
+            }
+            !forget
+        });
+        self.eviction.swept(now, lasting);
     }
 }
 
@@ -279,6 +307,8 @@ impl Analyzer {
 #[derive(Clone, Copy)]
 struct QuotedLink {
     flow: FlowId,
+    /// The flow's endpoints, when it is beyond the listing.
+    unlisted: Option<FlowInfo>,
     /// Who sent the quoted datagram.
     sender: Role,
     /// The latest packet that sender sent in that flow.
@@ -286,7 +316,7 @@ struct QuotedLink {
 }
 
 fn open_tcp(
-    records: &mut Vec<FlowRecord>,
+    listing: &mut FlowListing,
     key: &FlowKey,
     sender: End,
     segment: &TcpSegment<'_>,
@@ -299,9 +329,9 @@ fn open_tcp(
         sender.other()
     };
     let tracker = Tracker::Tcp(Box::new(TcpConnection::new(opening)));
-    let live = open_flow(records, FlowProtocol::Tcp, key, client_end, packet, tracker);
+    let mut live = open_flow(listing, FlowProtocol::Tcp, key, client_end, packet, tracker);
     if opening == Opening::SynAck {
-        if let Some(record) = records.last_mut() {
+        if let Some(record) = listing.get_mut(FlowProtocol::Tcp, &mut live.record) {
             record.history.record_flip();
         }
     }
@@ -310,26 +340,26 @@ fn open_tcp(
 
 /// Adds the record of a new flow whose client is `client_end`, and returns its live state.
 fn open_flow(
-    records: &mut Vec<FlowRecord>,
+    listing: &mut FlowListing,
     protocol: FlowProtocol,
     key: &FlowKey,
     client_end: End,
     packet: &Packet<'_>,
     tracker: Tracker,
 ) -> LiveFlow {
-    let index = u32::try_from(records.len()).unwrap_or(u32::MAX);
     let socket = |end: End| {
         let (address, port) = key.endpoint(end);
         SocketAddr::new(address, port)
     };
-    records.push(FlowRecord::new(FlowInfo {
-        id: FlowId { protocol, index },
+    let record = listing.open(FlowInfo {
+        // The listing numbers the flow.
+        id: FlowId { protocol, index: 0 },
         client: socket(client_end),
         server: socket(client_end.other()),
         first_packet: packet.number,
-    }));
+    });
     LiveFlow {
-        record: index,
+        record,
         client_end,
         last_seen: packet.timestamp,
         tracker,
@@ -652,6 +682,43 @@ mod tests {
             analyzer.flow(tcp_id(9_999)).map(|info| info.client.port()),
             Some(19_999)
         );
+    }
+
+    #[test]
+    fn flows_beyond_the_listing_are_counted_together_and_still_named_while_current() {
+        use crate::analysis::flow_listing::LISTED_FLOWS;
+        use crate::analysis::test_packets::RST;
+        let mut analyzer = Analyzer::new();
+        let localhost = IpAddr::V4(Ipv4Addr::LOCALHOST);
+        let mut wire = Wire::v4();
+        let extra = 2_000;
+        for n in 0..(LISTED_FLOWS + extra) {
+            let client = (IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + n as u32)), 40_000);
+            let mut conn = wire.another(client, (localhost, 9));
+            let syn = analyzer.process(&conn.client(SYN, 1, 0, 0));
+            let id = syn.flow.unwrap();
+            assert_eq!(id, tcp_id(n as u32));
+            assert_eq!(
+                analyzer.flow(id).map(|info| info.client.ip()),
+                Some(client.0),
+                "flow {n} is named while it is the current one"
+            );
+            analyzer.process(&conn.server(RST | ACK, 0, 2, 0));
+            wire.follow(&conn);
+        }
+        let summary = analyzer.summary();
+        assert_eq!(summary.flows.len(), LISTED_FLOWS);
+        assert_eq!(summary.flows[LISTED_FLOWS - 1].info.id, tcp_id(9_999));
+        assert_eq!(
+            (summary.unlisted.tcp, summary.unlisted.udp),
+            (extra as u64, 0)
+        );
+        assert_eq!(summary.unlisted.packets, 2 * extra as u64);
+        assert_eq!(summary.unlisted.closed_cleanly, 0);
+        assert!(analyzer.tracked_flows() < 8192);
+        assert_eq!(analyzer.flow(tcp_id(10_500)), None, "no longer current");
+        // Listed flows stay nameable.
+        assert!(analyzer.flow(tcp_id(5)).is_some());
     }
 
     #[test]

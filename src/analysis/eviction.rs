@@ -2,9 +2,10 @@
 //! do not pile up in the lookup table.
 //!
 //! Time is capture time, from packet timestamps (analysis never reads a clock). A sweep walks the
-//! live table every [`SWEEP_INTERVAL`] of capture time, and also whenever the table has doubled
-//! since the last sweep (captures replayed faster than real time, or with equal timestamps,
-//! could otherwise grow it without bound between time sweeps). What is forgotten is only the
+//! live table every [`SWEEP_INTERVAL`] of capture time, and also whenever the table has grown to
+//! twice the flows the last sweep could not have dropped by size (captures replayed faster than
+//! real time, or with equal timestamps, could otherwise grow it without bound between time sweeps;
+//! counting only those flows keeps the table's peak the same however long the capture). What is forgotten is only the
 //! tracking state; every flow's compact record stays (see `flow_record`).
 //!
 //! Trade-off: a packet that arrives for a forgotten flow starts a new flow (a mid-stream one),
@@ -17,8 +18,10 @@ const SECOND: i64 = 1_000_000_000;
 
 /// How often, in capture time, the live table is swept.
 const SWEEP_INTERVAL: i64 = 10 * SECOND;
-/// A size sweep is not worth it below this many live flows.
-const SIZE_SWEEP_FLOOR: usize = 4096;
+/// A size sweep is not worth it below this many live flows. Below 3584 on purpose: a hash table of
+/// 8192 buckets (7168 usable) rehashes in place, dropping the marks removed flows leave, as long as
+/// it holds at most half that; a few more flows and it would double instead, for good.
+const SIZE_SWEEP_FLOOR: usize = 3000;
 
 /// A finished TCP connection (both FINs acknowledged, or reset) is forgotten after this much
 /// silence: Linux's TIME-WAIT length, after which its 4-tuple may be reused anyway.
@@ -67,11 +70,17 @@ impl Eviction {
         }
     }
 
-    /// Records that a sweep ran at `now` and left `live` flows.
-    pub fn swept(&mut self, now: Timestamp, live: usize) {
+    /// Records that a sweep ran at `now` and left `lasting` flows that are not finished (those a
+    /// size sweep keeps). Twice that many must be live before a size sweep is worth its walk.
+    pub fn swept(&mut self, now: Timestamp, lasting: usize) {
         self.next_sweep_at = Some(Timestamp(now.0.saturating_add(SWEEP_INTERVAL)));
-        self.size_threshold = live.saturating_mul(2);
+        self.size_threshold = lasting.saturating_mul(2);
     }
+}
+
+/// Whether a size sweep drops this flow whatever its age.
+pub(super) fn finished(liveness: Liveness) -> bool {
+    liveness == Liveness::Tcp(Progress::Finished)
 }
 
 /// Whether a flow silent since `last_seen` may be forgotten at `now`.
@@ -110,11 +119,11 @@ mod tests {
         assert_eq!(eviction.due(at(111), 10_000), Some(Sweep::BySize));
         eviction.swept(at(111), 10);
         assert_eq!(
-            eviction.due(at(112), 4095),
+            eviction.due(at(112), SIZE_SWEEP_FLOOR - 1),
             None,
             "small tables wait for the clock"
         );
-        assert_eq!(eviction.due(at(112), 4096), Some(Sweep::BySize));
+        assert_eq!(eviction.due(at(112), SIZE_SWEEP_FLOOR), Some(Sweep::BySize));
     }
 
     #[test]

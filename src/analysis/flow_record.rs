@@ -1,11 +1,12 @@
-//! What is kept about every conversation for the whole capture: endpoints, counters, history,
-//! states reached. Fixed-size and small, because one exists per flow ever seen.
+//! What is kept about a conversation for the summary: endpoints, counters, history, states
+//! reached. Fixed-size and small.
 //!
 //! Memory trade-off: the live tracking state (sequence bookkeeping, recent segments) is dropped
-//! once a connection is finished and idle (see `eviction`), but this record stays so that
-//! `Analyzer::summary` can list every flow and `Analyzer::flow` can name any `FlowId`. It holds
-//! no per-packet data; its size is pinned by a test (at most 168 bytes on 64-bit targets), so a
-//! capture with a million flows costs about 160 MB of records, and one with 10 000 flows 1.6 MB.
+//! once a connection is finished and idle (see `eviction`). The records of the first
+//! `LISTED_FLOWS` flows stay for the whole capture, so that `Analyzer::summary` can list them;
+//! a later flow's record is summed into the unlisted totals when the flow is forgotten (see
+//! `flow_listing`). It holds no per-packet data; its size is pinned by a test (at most 168 bytes
+//! on 64-bit targets), so the listed records take at most about 1.7 MB.
 
 use super::annotation::Role;
 use super::history::History;

@@ -73,8 +73,36 @@ pub struct FlowSummary {
     pub active_closer: Option<Role>,
 }
 
+/// The conversations beyond the first `LISTED_FLOWS` (10,000), counted together rather than listed,
+/// so that a summary's size (and the memory behind it) does not grow with the length of a capture.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct UnlistedFlows {
+    pub tcp: u64,
+    pub udp: u64,
+    pub packets: u64,
+    pub client_payload_bytes: u64,
+    pub server_payload_bytes: u64,
+    /// TCP: flows whose three handshake segments were all seen.
+    pub handshakes_complete: u64,
+    /// TCP: flows closed with both FINs acknowledged and no RST.
+    pub closed_cleanly: u64,
+}
+
+impl UnlistedFlows {
+    pub fn flows(&self) -> u64 {
+        self.tcp.saturating_add(self.udp)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.flows() == 0
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {
     pub protocols: ProtocolSummary,
+    /// The first `LISTED_FLOWS` conversations, in the order they were first seen.
     pub flows: Vec<FlowSummary>,
+    /// Every later conversation, counted together.
+    pub unlisted: UnlistedFlows,
 }

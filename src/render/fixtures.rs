@@ -396,5 +396,6 @@ pub fn echo_summary() -> Summary {
             closed_cleanly: true,
             active_closer: Some(Role::Client),
         }],
+        unlisted: Default::default(),
     }
 }

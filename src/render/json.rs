@@ -8,7 +8,7 @@ use super::stable::StableNames;
 use super::{RunInfo, Sink};
 use crate::analysis::{
     Annotation, EndpointStates, FlowId, FlowInfo, FlowSummary, Notes, ProtocolTotals, Role,
-    Summary, Verdict,
+    Summary, UnlistedFlows, Verdict,
 };
 use crate::capture::{CaptureStats, Frame, LinkType, Timestamp};
 use crate::decode::{
@@ -219,6 +219,7 @@ impl<W: Write> Sink for JsonRenderer<W> {
                 flows: &summary.flows,
                 stable: self.stable.as_ref(),
             },
+            unlisted_flows: &summary.unlisted,
             capture: CaptureRecord {
                 frames: stats.frames,
                 kernel_drops: stats.kernel_drops,
@@ -714,6 +715,9 @@ struct SummaryRecord<'a> {
     kind: &'static str,
     protocols: ProtocolsRecord,
     flows: FlowsRecord<'a>,
+    /// Conversations beyond the listed ones, counted together; present only when there are some.
+    #[serde(skip_serializing_if = "UnlistedFlows::is_empty")]
+    unlisted_flows: &'a UnlistedFlows,
     capture: CaptureRecord,
 }
 

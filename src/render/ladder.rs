@@ -829,6 +829,43 @@ mod tests {
     }
 
     #[test]
+    fn flows_beyond_the_listing_are_summed_up_in_both_languages() {
+        let mut summary = fixtures::echo_summary();
+        summary.unlisted = crate::analysis::UnlistedFlows {
+            tcp: 60_000,
+            udp: 4_118,
+            packets: 900_000,
+            client_payload_bytes: 7,
+            server_payload_bytes: 8,
+            handshakes_complete: 59_000,
+            closed_cleanly: 55_000,
+        };
+        let stats = CaptureStats::default();
+        let mut english = renderer(Lang::En, false, DEFAULT_WIDTH);
+        english.finish(&summary, &stats).unwrap();
+        let english = output(english);
+        assert!(
+            english.contains(
+                "64118 more conversations, counted together rather than listed (TCP 60000, UDP 4118)"
+            ),
+            "{english}"
+        );
+        assert!(english.contains("900000"), "{english}");
+        assert!(english.contains("59000 complete"), "{english}");
+        let mut chinese = renderer(Lang::ZhCn, false, DEFAULT_WIDTH);
+        chinese.finish(&summary, &stats).unwrap();
+        let chinese = output(chinese);
+        assert!(
+            chinese.contains("64118 个会话未逐一列出，合并计数（TCP 60000，UDP 4118）"),
+            "{chinese}"
+        );
+        // Nothing is said when every flow is listed.
+        let mut plain = renderer(Lang::En, false, DEFAULT_WIDTH);
+        plain.finish(&fixtures::echo_summary(), &stats).unwrap();
+        assert!(!output(plain).contains("counted together"));
+    }
+
+    #[test]
     fn failed_calls_show_errno_and_message() {
         let mut ladder = renderer(Lang::En, false, DEFAULT_WIDTH);
         let call = SocketCall {

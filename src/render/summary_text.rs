@@ -5,7 +5,9 @@ use super::color::{Palette, Tone};
 use super::describe::{overhead_tenths, FlowName};
 use super::labels::Labels;
 use super::text::{self, spaces, wrap};
-use crate::analysis::{FlowProtocol, FlowSummary, ProtocolTotals, Role, Summary, TcpState};
+use crate::analysis::{
+    FlowProtocol, FlowSummary, ProtocolTotals, Role, Summary, TcpState, UnlistedFlows,
+};
 use crate::capture::CaptureStats;
 use crate::lang::Lang;
 use std::fmt::{self, Write as _};
@@ -36,6 +38,9 @@ pub(crate) fn write_summary<W: Write + ?Sized>(
     };
     section.protocols(summary)?;
     section.flows(&summary.flows)?;
+    if !summary.unlisted.is_empty() {
+        section.unlisted(&summary.unlisted)?;
+    }
     section.capture(stats, summary.protocols.undecodable)
 }
 
@@ -215,6 +220,44 @@ impl<W: Write + ?Sized> Section<'_, W> {
             self.flow(flow)?;
         }
         Ok(())
+    }
+
+    /// The conversations beyond the listed ones, in one block of totals.
+    fn unlisted(&mut self, unlisted: &UnlistedFlows) -> io::Result<()> {
+        let labels = self.labels;
+        self.fill(format_args!(
+            "{} {}{}TCP {}{}UDP {}{}",
+            unlisted.flows(),
+            labels.unlisted_flows,
+            labels.paren_open,
+            unlisted.tcp,
+            labels.list_sep,
+            unlisted.udp,
+            labels.paren_close
+        ))?;
+        self.wrapped(Tone::Heading, INDENT, INDENT)?;
+        self.field(labels.packets, format_args!("{}", unlisted.packets))?;
+        if unlisted.tcp > 0 {
+            self.field(
+                labels.handshake,
+                format_args!("{} {}", unlisted.handshakes_complete, labels.complete),
+            )?;
+            self.field(
+                labels.close,
+                format_args!("{} {}", unlisted.closed_cleanly, labels.closed_cleanly),
+            )?;
+        }
+        self.field(
+            labels.bytes,
+            format_args!(
+                "{client} → {server} {} B{}{server} → {client} {} B",
+                unlisted.client_payload_bytes,
+                labels.list_sep,
+                unlisted.server_payload_bytes,
+                client = labels.client,
+                server = labels.server,
+            ),
+        )
     }
 
     /// One "key  value" line of a conversation, the value wrapped under itself.

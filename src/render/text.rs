@@ -6,13 +6,51 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// Columns `text` takes in a terminal.
 pub(crate) fn width(text: &str) -> usize {
-    UnicodeWidthStr::width(text)
+    // Most of what is measured is printable ASCII, one column a byte; a fold (not `all`) checks many
+    // bytes per instruction.
+    let printable = text
+        .bytes()
+        .fold(true, |all, byte| all & is_printable_ascii(byte));
+    if printable {
+        text.len()
+    } else {
+        UnicodeWidthStr::width(text)
+    }
 }
 
-/// Writes `count` copies of `piece` (a space, a box-drawing dash).
+fn is_printable_ascii(byte: u8) -> bool {
+    byte.wrapping_sub(0x20) < 0x5f
+}
+
+/// Columns of one character: printable ASCII without a table lookup.
+fn char_width(c: char) -> usize {
+    if u8::try_from(c).is_ok_and(is_printable_ascii) {
+        1
+    } else {
+        c.width().unwrap_or(0)
+    }
+}
+
+/// Writes `count` copies of `piece` (a space, a box-drawing dash), a few dozen per write.
 pub(crate) fn repeat<W: Write + ?Sized>(out: &mut W, piece: &str, count: usize) -> io::Result<()> {
-    for _ in 0..count {
-        out.write_all(piece.as_bytes())?;
+    const CHUNK: usize = 128;
+    let piece = piece.as_bytes();
+    if piece.is_empty() || piece.len() > CHUNK {
+        for _ in 0..count {
+            out.write_all(piece)?;
+        }
+        return Ok(());
+    }
+    let per_chunk = CHUNK / piece.len();
+    let mut chunk = [0u8; CHUNK];
+    for copy in chunk.chunks_exact_mut(piece.len()).take(per_chunk) {
+        copy.copy_from_slice(piece);
+    }
+    let mut left = count;
+    while left > 0 {
+        let now = left.min(per_chunk);
+        out.write_all(&chunk[..now * piece.len()])?;
+        left -= now;
     }
     Ok(())
 }
@@ -80,6 +118,43 @@ impl Wrap<'_> {
     }
 }
 
+impl<'a> Wrap<'a> {
+    /// The next line, when its printable-ASCII start decides it: there every character is one column
+    /// and only spaces are break points, so the line is found without measuring characters. `None`
+    /// when a later character (non-ASCII, a newline) matters. Gives what the general loop below gives.
+    fn ascii_line(&mut self, rest: &'a str) -> Option<&'a str> {
+        let bytes = rest.as_bytes();
+        // Only the start of the text can matter: the line ends near `max` (a few spaces may hang past it).
+        let scan = bytes.len().min(self.max.saturating_add(64));
+        let prefix = bytes[..scan]
+            .iter()
+            .position(|&byte| !is_printable_ascii(byte))
+            .unwrap_or(scan);
+        // The first character that does not fit; spaces may hang past the edge.
+        let overflow = bytes[..prefix]
+            .iter()
+            .skip(self.max)
+            .position(|&byte| byte != b' ')
+            .map(|offset| offset + self.max);
+        match overflow {
+            Some(at) => {
+                let (end, resume) = match bytes[..at].iter().rposition(|&byte| byte == b' ') {
+                    Some(space) => (space, space + 1),
+                    // No space: cut the word (`at` >= max >= 1, so the line is not empty).
+                    None => (at, at),
+                };
+                self.rest = &rest[resume..];
+                Some(rest[..end].trim_end())
+            }
+            None if prefix == bytes.len() => {
+                self.rest = "";
+                Some(rest.trim_end())
+            }
+            None => None,
+        }
+    }
+}
+
 impl<'a> Iterator for Wrap<'a> {
     type Item = &'a str;
 
@@ -89,19 +164,30 @@ impl<'a> Iterator for Wrap<'a> {
             self.rest = rest;
             return None;
         }
+        if let Some(line) = self.ascii_line(rest) {
+            return Some(line);
+        }
+        Some(self.general_line(rest))
+    }
+}
+
+impl<'a> Wrap<'a> {
+    /// The next line of `rest` (which starts with a non-space), character by character.
+    fn general_line(&mut self, rest: &'a str) -> &'a str {
         let mut used = 0;
         // Where the line may end, and where the next one then starts.
         let mut last_break: Option<(usize, usize)> = None;
-        let mut previous: Option<char> = None;
+        // The previous character and its width.
+        let mut previous: Option<(char, usize)> = None;
         for (index, c) in rest.char_indices() {
             if c == '\n' {
                 self.rest = &rest[index + 1..];
-                return Some(rest[..index].trim_end());
+                return rest[..index].trim_end();
             }
-            let columns = c.width().unwrap_or(0);
-            if let Some(before) = previous {
-                let wide = columns > 1 || before.width().unwrap_or(0) > 1;
-                if c != ' ' && before != ' ' && wide && !no_line_start(c) && !no_line_end(before) {
+            let columns = char_width(c);
+            if let Some((before, before_columns)) = previous {
+                let wide = columns > 1 || before_columns > 1;
+                if wide && c != ' ' && before != ' ' && !no_line_start(c) && !no_line_end(before) {
                     last_break = Some((index, index));
                 }
             }
@@ -115,13 +201,13 @@ impl<'a> Iterator for Wrap<'a> {
                     None => (index, index),
                 };
                 self.rest = &rest[resume..];
-                return Some(rest[..end].trim_end());
+                return rest[..end].trim_end();
             }
             used += columns;
-            previous = Some(c);
+            previous = Some((c, columns));
         }
         self.rest = "";
-        Some(rest.trim_end())
+        rest.trim_end()
     }
 }
 
@@ -138,6 +224,61 @@ mod tests {
         assert_eq!(width("客户端"), 6);
         assert_eq!(width("client"), 6);
         assert_eq!(width("──▶"), 3);
+    }
+
+    #[test]
+    fn the_ascii_shortcut_agrees_with_unicode_width() {
+        for byte in 0..=127u8 {
+            let text = String::from(char::from(byte));
+            assert_eq!(
+                width(&text),
+                UnicodeWidthStr::width(text.as_str()),
+                "{byte:#x}"
+            );
+            assert_eq!(
+                char_width(char::from(byte)),
+                char::from(byte).width().unwrap_or(0),
+                "{byte:#x}"
+            );
+        }
+        assert_eq!(width("SYN — ack"), 9);
+    }
+
+    /// Lines from the general loop alone, to compare the ASCII shortcut with.
+    fn general_lines(text: &str, max: usize) -> Vec<&str> {
+        let mut wrap = wrap(text, max);
+        let mut out = Vec::new();
+        loop {
+            let rest = wrap.rest.trim_start_matches(' ');
+            if rest.is_empty() {
+                return out;
+            }
+            out.push(wrap.general_line(rest));
+        }
+    }
+
+    #[test]
+    fn shortcut_matches_the_loop() {
+        let texts = [
+            "the client asks to connect and picks its initial sequence number (ISN)",
+            "abcdefgh ij",
+            "a  b   c    d     e",
+            "word      ",
+            "   leading spaces then words that wrap",
+            "Ethernet 14 + IPv4 20 + TCP 32 + 1448 B",
+            "x",
+            "supercalifragilisticexpialidocious and more",
+        ];
+        for text in texts {
+            for max in 0..40 {
+                let shortcut: Vec<&str> = wrap(text, max).collect();
+                assert_eq!(shortcut, general_lines(text, max), "{text:?} at {max}");
+                // A non-ASCII character later on: the shortcut decides the lines before it, or defers.
+                let mixed = format!("{text} — 客户端");
+                let shortcut: Vec<&str> = wrap(&mixed, max).collect();
+                assert_eq!(shortcut, general_lines(&mixed, max), "{mixed:?} at {max}");
+            }
+        }
     }
 
     #[test]
@@ -175,6 +316,18 @@ mod tests {
     #[test]
     fn never_loops_on_zero_width() {
         assert_eq!(lines("ab", 0), ["a", "b"]);
+    }
+
+    #[test]
+    fn repeat_writes_any_count_of_any_piece() {
+        for count in [0, 1, 42, 43, 100, 300] {
+            let mut out = Vec::new();
+            repeat(&mut out, "─", count).unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), "─".repeat(count));
+            let mut out = Vec::new();
+            repeat(&mut out, "ab", count).unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), "ab".repeat(count));
+        }
     }
 
     #[test]
