@@ -74,6 +74,9 @@ struct Transfer {
     elapsed: Duration,
     /// `tcpi_segs_out` of the client and the server socket, after both FINs.
     segs_out: (u32, u32),
+    /// The client's `tcpi_snd_mss`: the kernel counts a segment of more bytes (sent whole on `lo`,
+    /// segmentation offloaded) as several.
+    mss: u32,
 }
 
 fn capture(bytes: u64, write_size: usize, nodelay: bool) -> Result<(), Box<dyn std::error::Error>> {
@@ -110,7 +113,7 @@ fn capture(bytes: u64, write_size: usize, nodelay: bool) -> Result<(), Box<dyn s
         capture_seconds += captured.elapsed.as_secs_f64();
         // The SYN-ACK is sent by the listener's request socket, which no TCP_INFO counts.
         expected += u64::from(captured.segs_out.0) + u64::from(captured.segs_out.1) + 1;
-        segments += watched.segments;
+        segments += watched.segments_counted_by_the_kernel(captured.mss);
         drops += watched.stats.kernel_drops;
         complete &= watched.stats.is_complete();
     }
@@ -174,11 +177,15 @@ fn transfer(
     let elapsed = started.elapsed();
     // Both FINs are in, and in FIN-WAIT-2 the kernel acknowledges a FIN before waking the reader, so
     // both counts are final.
-    let segs_out = (segs_out(&client)?, segs_out(&server)?);
-    Ok(Transfer { elapsed, segs_out })
+    let (client_info, server_info) = (tcp_info(&client)?, tcp_info(&server)?);
+    Ok(Transfer {
+        elapsed,
+        segs_out: (client_info.tcpi_segs_out, server_info.tcpi_segs_out),
+        mss: client_info.tcpi_snd_mss,
+    })
 }
 
-fn segs_out(stream: &TcpStream) -> io::Result<u32> {
+fn tcp_info(stream: &TcpStream) -> io::Result<libc::tcp_info> {
     // SAFETY: tcp_info is plain old data; getsockopt writes at most `len` bytes into it.
     let mut info: libc::tcp_info = unsafe { std::mem::zeroed() };
     let mut len = std::mem::size_of::<libc::tcp_info>() as libc::socklen_t;
@@ -195,13 +202,15 @@ fn segs_out(stream: &TcpStream) -> io::Result<u32> {
     if result != 0 {
         return Err(io::Error::last_os_error());
     }
-    Ok(info.tcpi_segs_out)
+    Ok(info)
 }
 
 /// What the capture thread saw.
 struct Watched {
     /// TCP segments to or from the transfer's server port.
     segments: u64,
+    /// Payload lengths of those above 32 KiB (rare: only these can exceed one MSS on `lo`).
+    large_payloads: Vec<u32>,
     stats: CaptureStats,
 }
 
@@ -212,6 +221,7 @@ fn watch(mut source: LiveSource, port: u16, stop: &AtomicBool) -> Result<Watched
         json: JsonRenderer::new(io::sink()),
         port,
         segments: 0,
+        large_payloads: Vec::new(),
     };
     sink.begin(&RunInfo {
         title: "live_bench".to_string(),
@@ -243,8 +253,22 @@ fn watch(mut source: LiveSource, port: u16, stop: &AtomicBool) -> Result<Watched
     pipeline.finish(&stats)?;
     Ok(Watched {
         segments: sink.segments,
+        large_payloads: sink.large_payloads,
         stats,
     })
+}
+
+impl Watched {
+    /// The segments captured, counted as `tcpi_segs_out` counts them: one per `mss` bytes of payload.
+    fn segments_counted_by_the_kernel(&self, mss: u32) -> u64 {
+        let mss = u64::from(mss.max(1));
+        let extra: u64 = self
+            .large_payloads
+            .iter()
+            .map(|&len| u64::from(len).div_ceil(mss).saturating_sub(1))
+            .sum();
+        self.segments + extra
+    }
 }
 
 /// The JSON renderer, counting the transfer's segments on the way.
@@ -252,6 +276,7 @@ struct Counting<W: Write> {
     json: JsonRenderer<W>,
     port: u16,
     segments: u64,
+    large_payloads: Vec<u32>,
 }
 
 impl<W: Write> Sink for Counting<W> {
@@ -270,6 +295,9 @@ impl<W: Write> Sink for Counting<W> {
         if let Transport::Tcp(segment) = &packet.transport {
             if segment.src_port == self.port || segment.dst_port == self.port {
                 self.segments += 1;
+                if segment.payload_len > 32 * 1024 {
+                    self.large_payloads.push(segment.payload_len);
+                }
             }
         }
         self.json.packet(packet, verdict, flow)
