@@ -164,37 +164,27 @@ pub(crate) fn establish(engine: &mut Engine) -> Result<Connection, ScenarioError
 
 /// server: socket(), bind(port 0), listen(); the kernel's chosen port becomes the run's server port.
 fn new_listener(engine: &mut Engine) -> Result<TcpListener, ScenarioError> {
-    let family = engine.family();
-    let socket = engine.call(
-        "server",
-        &socket_call(family, Type::STREAM),
-        || new_socket(family, Type::STREAM),
-        |_| "a new socket".to_string(),
-        &[],
-    )?;
-    let any_port = loopback(family, 0);
-    let port = engine.call(
-        "server",
-        &format!("bind({any_port})"),
-        || {
-            socket.bind(&SockAddr::from(any_port))?;
-            Ok(local_addr(&socket)?.port())
-        },
-        |port| format!("0 (the kernel picked port {port})"),
-        &[],
-    )?;
-    engine.add_port(Side::Server, Proto::Tcp, port);
+    let (socket, _port) = bound_server_socket(engine, Type::STREAM, Proto::Tcp)?;
     engine.call("server", "listen(1)", || socket.listen(1), zero, &[])?;
     Ok(socket.into())
 }
 
 /// server: socket(SOCK_DGRAM), bind(port 0); returns the socket and its port.
 pub(crate) fn udp_server(engine: &mut Engine) -> Result<(Socket, u16), ScenarioError> {
+    bound_server_socket(engine, Type::DGRAM, Proto::Udp)
+}
+
+/// server: socket(), bind(port 0); the kernel's chosen port becomes the run's server port.
+fn bound_server_socket(
+    engine: &mut Engine,
+    socket_type: Type,
+    proto: Proto,
+) -> Result<(Socket, u16), ScenarioError> {
     let family = engine.family();
     let socket = engine.call(
         "server",
-        &socket_call(family, Type::DGRAM),
-        || new_socket(family, Type::DGRAM),
+        &socket_call(family, socket_type),
+        || new_socket(family, socket_type),
         |_| "a new socket".to_string(),
         &[],
     )?;
@@ -209,7 +199,7 @@ pub(crate) fn udp_server(engine: &mut Engine) -> Result<(Socket, u16), ScenarioE
         |port| format!("0 (the kernel picked port {port})"),
         &[],
     )?;
-    engine.add_port(Side::Server, Proto::Udp, port);
+    engine.add_port(Side::Server, proto, port);
     Ok((socket, port))
 }
 
