@@ -8,7 +8,7 @@ use super::sockets::{close, establish, recv_expecting, send, zero};
 use super::{Family, ScenarioError, ScenarioRun};
 use crate::decode::TcpFlags;
 use socket2::SockRef;
-use std::net::Shutdown;
+use std::net::{Shutdown, TcpListener, TcpStream};
 
 const CLIENT: Side = Side::Client;
 const SERVER: Side = Side::Server;
@@ -24,43 +24,48 @@ pub(crate) fn handshake(family: Family) -> Result<ScenarioRun, ScenarioError> {
     recv_expecting(&mut engine, SERVER, &connection.server, b"hello")?;
     send(&mut engine, SERVER, &connection.server, b"world")?;
     recv_expecting(&mut engine, CLIENT, &connection.client, b"world")?;
+    client_closes_first(&mut engine, connection.client, &connection.server)?;
+    server_closes(&mut engine, connection.server, connection.listener)?;
+    engine.finish(1)
+}
+
+/// client: close(), FIN (its ACK may wait); server: recv() sees the end of the stream.
+fn client_closes_first(
+    engine: &mut Engine,
+    client: TcpStream,
+    server: &TcpStream,
+) -> Result<(), ScenarioError> {
     close(
-        &mut engine,
+        engine,
         "client",
-        connection.client,
+        client,
         "close()",
         &[expect::fin(CLIENT), expect::ack(SERVER).optional()],
     )?;
-    recv_expecting(&mut engine, SERVER, &connection.server, b"")?;
+    recv_expecting(engine, SERVER, server, b"")
+}
+
+/// server: close() its connection (its FIN, the client's last ACK), then its listening socket.
+fn server_closes(
+    engine: &mut Engine,
+    server: TcpStream,
+    listener: TcpListener,
+) -> Result<(), ScenarioError> {
     close(
-        &mut engine,
+        engine,
         "server",
-        connection.server,
+        server,
         "close()",
         &[expect::fin(SERVER), expect::ack(CLIENT)],
     )?;
-    close(
-        &mut engine,
-        "server",
-        connection.listener,
-        "close(listening socket)",
-        &[],
-    )?;
-    engine.finish(1)
+    close(engine, "server", listener, "close(listening socket)", &[])
 }
 
 /// FIN, ACK, FIN, ACK: the server acknowledges the client's FIN at once (TCP_QUICKACK), closes later.
 pub(crate) fn teardown_4(family: Family) -> Result<ScenarioRun, ScenarioError> {
     with_retries("tcp-teardown-4", family, TEARDOWN_TRIES, |mut engine| {
         let connection = establish(&mut engine)?;
-        close(
-            &mut engine,
-            "client",
-            connection.client,
-            "close()",
-            &[expect::fin(CLIENT), expect::ack(SERVER).optional()],
-        )?;
-        recv_expecting(&mut engine, SERVER, &connection.server, b"")?;
+        client_closes_first(&mut engine, connection.client, &connection.server)?;
         // Linux delays the ACK of a FIN, hoping to send it with the FIN of its own close();
         // TCP_QUICKACK sends the pending ACK now (unless the delayed-ACK timer already did).
         let ack_already_sent = lone_acks_after_first_fin(engine.observed(), SERVER) > 0;
@@ -76,20 +81,7 @@ pub(crate) fn teardown_4(family: Family) -> Result<ScenarioRun, ScenarioError> {
             zero,
             quickack_causes,
         )?;
-        close(
-            &mut engine,
-            "server",
-            connection.server,
-            "close()",
-            &[expect::fin(SERVER), expect::ack(CLIENT)],
-        )?;
-        close(
-            &mut engine,
-            "server",
-            connection.listener,
-            "close(listening socket)",
-            &[],
-        )?;
+        server_closes(&mut engine, connection.server, connection.listener)?;
         let shape = teardown_shape(engine.observed());
         if shape != FOUR_SEGMENTS {
             return Ok(Attempt::Retry {
@@ -108,28 +100,8 @@ pub(crate) fn teardown_4(family: Family) -> Result<ScenarioRun, ScenarioError> {
 pub(crate) fn teardown_3(family: Family) -> Result<ScenarioRun, ScenarioError> {
     with_retries("tcp-teardown-3", family, TEARDOWN_TRIES, |mut engine| {
         let connection = establish(&mut engine)?;
-        close(
-            &mut engine,
-            "client",
-            connection.client,
-            "close()",
-            &[expect::fin(CLIENT), expect::ack(SERVER).optional()],
-        )?;
-        recv_expecting(&mut engine, SERVER, &connection.server, b"")?;
-        close(
-            &mut engine,
-            "server",
-            connection.server,
-            "close()",
-            &[expect::fin(SERVER), expect::ack(CLIENT)],
-        )?;
-        close(
-            &mut engine,
-            "server",
-            connection.listener,
-            "close(listening socket)",
-            &[],
-        )?;
+        client_closes_first(&mut engine, connection.client, &connection.server)?;
+        server_closes(&mut engine, connection.server, connection.listener)?;
         let shape = teardown_shape(engine.observed());
         if shape != THREE_SEGMENTS {
             return Ok(Attempt::Retry {
