@@ -4,6 +4,7 @@
 
 use super::batch_summary::{write_summary, Row, Status};
 use super::exercise::Exercise;
+use super::exit_watch::ExitWatch;
 use crate::cli::GradeArgs;
 use crate::commands::Style;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -184,17 +185,16 @@ fn grade_one(
         Err(error) => return error_row(format!("cannot start socklab: {error}")),
     };
     let deadline = Instant::now() + timeout;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break Some(status),
-            Ok(None) if Instant::now() >= deadline => {
-                let _ = child.kill();
-                let _ = child.wait();
-                break None;
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
-            Err(_) => break None,
+    // Woken by the child's exit (its pidfd), not by a clock.
+    ExitWatch::new(child.id()).wait(timeout);
+    let status = match child.try_wait() {
+        Ok(Some(status)) => Some(status),
+        Ok(None) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            None
         }
+        Err(_) => None,
     };
     let stderr_text = fs::read_to_string(out.join("stderr.txt")).unwrap_or_default();
     match status.and_then(|status| status.code()) {

@@ -2,6 +2,7 @@
 //! script, stop the capture, then end every process of the submission and collect what it printed.
 
 use super::exercise::{Exercise, PortPassing};
+use super::exit_watch::ExitWatch;
 use super::limits::{processes_of, Limits};
 use super::live_capture::CaptureThread;
 use super::output_cap::CappedOutput;
@@ -16,7 +17,7 @@ use std::net::SocketAddr;
 use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
 use std::process::ExitStatus;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// uid and gid of `nobody`, which a submission runs as when socklab is root.
 pub const NOBODY: (u32, u32) = (65534, 65534);
@@ -202,13 +203,9 @@ pub fn run_live(input: &LiveInput<'_>) -> Result<LiveRun, RunError> {
     // The exercise is done: give a client the chance to finish on its own.
     if exited.is_none() && exercise.submission.wait_exit {
         let grace_end = (Instant::now() + exercise.submission.exit_grace).min(deadline);
-        while exited.is_none() && Instant::now() < grace_end {
-            if let Ok(Some(status)) = running.child.try_wait() {
-                exited = Some(status);
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        }
+        ExitWatch::new(running.child.id())
+            .wait(grace_end.saturating_duration_since(Instant::now()));
+        exited = running.child.try_wait().ok().flatten();
     }
     let ending = match exited {
         Some(status) => ending_of(status),

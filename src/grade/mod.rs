@@ -13,6 +13,7 @@ mod criterion;
 mod diagnosis;
 mod evaluate;
 mod exercise;
+mod exit_watch;
 mod gradescope;
 mod grading;
 mod junit;

@@ -7,6 +7,7 @@
 
 use super::bytes_text::escaped_capped;
 use super::exercise::{PeerKind, PeerSpec, Prepare};
+use super::exit_watch::{poll_any, ExitWatch};
 use super::proc_net;
 use super::step::{RecvUntil, Step};
 use super::tcp_info;
@@ -21,7 +22,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// How long a send or a close waits for the kernel's acknowledgement (loopback takes microseconds).
 const ACK_WAIT: Duration = Duration::from_millis(300);
-/// How often a waiting step checks whether the submission is still running.
+/// How often a waiting step checks whether the submission is still running, where there is no pidfd.
 const SLICE: Duration = Duration::from_millis(20);
 /// The most a `recv` step reads.
 const RECV_LIMIT: usize = 64 * 1024;
@@ -71,8 +72,8 @@ pub struct Peer<'a> {
     port: u16,
     step_timeout: Duration,
     deadline: Instant,
-    /// The submission's pid, to stop waiting once it has exited.
-    submission: Option<libc::pid_t>,
+    /// The submission, to stop waiting once it has exited.
+    submission: Option<ExitWatch>,
     actor: &'static str,
     pub log: PeerLog,
     listener: Option<TcpListener>,
@@ -104,26 +105,14 @@ impl<'a> Peer<'a> {
 
     /// From now on, waiting steps also end when process `pid` has exited.
     pub fn watch(&mut self, pid: u32) {
-        self.submission = libc::pid_t::try_from(pid).ok();
+        self.submission = Some(ExitWatch::new(pid));
     }
 
     /// Whether the watched process still runs; it is not reaped, so its owner can still wait for it.
     fn alive(&self) -> bool {
-        let Some(pid) = self.submission else {
-            return true;
-        };
-        // SAFETY: siginfo_t is plain data; WNOWAIT leaves the child waitable.
-        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
-        let result = unsafe {
-            libc::waitid(
-                libc::P_PID,
-                pid as libc::id_t,
-                &mut info,
-                libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
-            )
-        };
-        // SAFETY: si_pid is valid to read after waitid.
-        result == 0 && unsafe { info.si_pid() } == 0
+        self.submission
+            .as_ref()
+            .is_none_or(|submission| !submission.exited())
     }
 
     fn target(&self) -> SocketAddr {
@@ -271,12 +260,16 @@ impl<'a> Peer<'a> {
         format!("{} ms", self.step_timeout.as_millis())
     }
 
-    /// Waits until `fd` is readable, the step's time is up, or the submission exited (checked between slices).
+    /// Waits until `fd` is readable, the step's time is up, or the submission exited (its pidfd wakes the
+    /// wait; without one, it is checked between slices).
     fn wait_readable(&mut self, fd: &impl AsRawFd, until: Instant) -> Result<(), Missed> {
         loop {
-            let now = Instant::now();
-            let slice = until.saturating_duration_since(now).min(SLICE);
-            if poll_readable(fd, slice) {
+            let left = until.saturating_duration_since(Instant::now());
+            let readable = match self.submission.as_ref().and_then(ExitWatch::fd) {
+                Some(pidfd) => poll_any(&[fd.as_raw_fd(), pidfd], left)[0],
+                None => poll_readable(fd, left.min(SLICE)),
+            };
+            if readable {
                 return Ok(());
             }
             if !self.alive() {
