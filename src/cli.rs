@@ -164,7 +164,7 @@ Examples:
   socklab grade tcp-client --gradescope results.json -- python3 client.py
   socklab grade tcp-client --pcap capture.pcapng         grade a student's own capture
   socklab grade tcp-client --batch submissions/ -- python3 client.py
-                                                         one folder per student, 2 at a time;
+                                                         one folder per student, in parallel;
                                                          reports and summary.csv in ./socklab-grades
   socklab grade my-exercise.toml -- ./server {port}      an exercise file of your own
 
@@ -221,8 +221,9 @@ pub struct GradeArgs {
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 
-    /// With --batch: how many submissions are graded at the same time.
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=64))]
+    /// With --batch: how many submissions are graded at the same time (default: 4 per CPU, since a
+    /// grading mostly waits for the submission).
+    #[arg(long, default_value_t = crate::grade::default_jobs(), value_parser = clap::value_parser!(u16).range(1..=64))]
     pub jobs: u16,
 
     /// Leave the ladder diagram out of the terminal report.

@@ -5,6 +5,7 @@
 use super::batch_summary::{write_summary, Row, Status};
 use super::exercise::Exercise;
 use super::exit_watch::ExitWatch;
+use super::in_order::InOrder;
 use crate::cli::GradeArgs;
 use crate::commands::Style;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -15,6 +16,19 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+/// Gradings run at the same time per CPU, by default. A grading mostly waits (for the submission to
+/// start, answer, exit or time out): a Python client and socklab's side of it take about 40 ms of CPU in
+/// a run of 80 ms or more (bench/README.md), and a stuck submission holds its place for seconds while
+/// using none. Four per CPU keeps the CPUs busy; the step timeouts (2 s) stay far above what even a
+/// fully shared CPU adds to a run.
+const JOBS_PER_CPU: usize = 4;
+
+/// The default of `--jobs`: four per CPU, at most 64.
+pub fn default_jobs() -> u16 {
+    let cpus = std::thread::available_parallelism().map_or(1, |cpus| cpus.get());
+    cpus.saturating_mul(JOBS_PER_CPU).clamp(1, 64) as u16
+}
 
 /// Time a child gets beyond the exercise's time limit (starting, capturing, cleaning up, reporting).
 const CHILD_MARGIN: Duration = Duration::from_secs(30);
@@ -59,21 +73,26 @@ pub fn batch(args: &GradeArgs, folder: &Path, style: Style) -> Result<u8, String
             .progress_chars("=> "),
     );
     let queue = Arc::new(Mutex::new(
-        students.iter().cloned().collect::<VecDeque<PathBuf>>(),
+        students
+            .iter()
+            .cloned()
+            .enumerate()
+            .collect::<VecDeque<(usize, PathBuf)>>(),
     ));
-    let rows = Arc::new(Mutex::new(Vec::new()));
+    // Finished rows, handed on (printed and kept) in the students' order, whichever finishes first.
+    let progress = Arc::new(Mutex::new((InOrder::default(), Vec::new())));
     let child_timeout = exercise.time_limit + CHILD_MARGIN;
     std::thread::scope(|scope| {
         for _ in 0..args.jobs.max(1) {
             let queue = Arc::clone(&queue);
-            let rows = Arc::clone(&rows);
+            let progress = Arc::clone(&progress);
             let (bar, exe, out, exercise_arg) = (&bar, &exe, &out, &exercise_arg);
             scope.spawn(move || loop {
                 let next = queue
                     .lock()
                     .map(|mut queue| queue.pop_front())
                     .unwrap_or(None);
-                let Some(student) = next else { break };
+                let Some((index, student)) = next else { break };
                 let id = student
                     .file_name()
                     .map(|name| name.to_string_lossy().into_owned())
@@ -89,18 +108,22 @@ pub fn batch(args: &GradeArgs, folder: &Path, style: Style) -> Result<u8, String
                     &id,
                     child_timeout,
                 );
-                bar.println(format!("{:<24} {}", id, row.status_text()));
-                if let Ok(mut rows) = rows.lock() {
-                    rows.push(row);
+                if let Ok(mut progress) = progress.lock() {
+                    let (order, rows) = &mut *progress;
+                    for row in order.add(index, row) {
+                        bar.println(format!("{:<24} {}", row.student, row.status_text()));
+                        rows.push(row);
+                    }
                 }
                 bar.inc(1);
             });
         }
     });
     bar.finish_and_clear();
-    let mut rows = Arc::try_unwrap(rows)
+    let mut rows = Arc::try_unwrap(progress)
         .ok()
-        .and_then(|rows| rows.into_inner().ok())
+        .and_then(|progress| progress.into_inner().ok())
+        .map(|(_, rows)| rows)
         .unwrap_or_default();
     rows.sort_by(|a, b| a.student.cmp(&b.student));
     let wall = started.elapsed();

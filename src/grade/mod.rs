@@ -16,6 +16,7 @@ mod exercise;
 mod exit_watch;
 mod gradescope;
 mod grading;
+mod in_order;
 mod junit;
 mod limits;
 mod live_capture;
@@ -38,7 +39,7 @@ mod test_frames;
 mod wire;
 mod workdir;
 
-pub use batch::batch;
+pub use batch::{batch, default_jobs};
 pub use criterion::{Check, CountRange, Criterion, Matcher, Side};
 pub use diagnosis::{diagnose, Diagnosis};
 pub use evaluate::{evaluate, CheckOutcome};
