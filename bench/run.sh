@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Every performance comparison of bench/README.md in one go, on this machine: builds socklab, generates
 # its own captures, times socklab against tcpdump and tshark, runs the per-packet micro-benchmark,
-# measures peak memory, live-capture completeness and lesson latency, then prints the table.
+# measures peak memory, live-capture completeness, lesson latency and batch grading, then prints the table.
 #
 # Settings (environment): BENCH_DIR (default target/bench), PACKETS (1000000), BIG_PACKETS (10000000),
 # RUNS (timed runs of socklab, 5), PEER_RUNS (timed runs of tcpdump and tshark, 1: tcpdump -nn takes
 # minutes on a million packets), LIVE_BYTES (1 GiB), SMALL_BYTES (bytes sent in 100-byte writes,
-# 64 MiB), LESSON_RUNS (50), SKIP_PEERS=1 (socklab only, for a quick look).
+# 64 MiB), LESSON_RUNS (50), BATCH_SIZE (submissions graded in batch, 100), BATCH_RUNS (timed batch
+# gradings, 3), BATCH_JOBS (gradings at a time, socklab's default: 4 per CPU), SKIP_PEERS=1 (socklab
+# only, for a quick look).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +20,9 @@ PEER_RUNS=${PEER_RUNS:-1}
 LIVE_BYTES=${LIVE_BYTES:-1073741824}
 SMALL_BYTES=${SMALL_BYTES:-67108864}
 LESSON_RUNS=${LESSON_RUNS:-50}
+BATCH_SIZE=${BATCH_SIZE:-100}
+BATCH_RUNS=${BATCH_RUNS:-3}
+BATCH_JOBS=${BATCH_JOBS:-$(($(nproc) * 4 > 64 ? 64 : $(nproc) * 4))}
 SKIP_PEERS=${SKIP_PEERS:-0}
 
 need() {
@@ -28,6 +33,8 @@ need() {
 }
 need hyperfine hyperfine
 need python3 python3
+need strace strace
+need unshare util-linux
 [ -x /usr/bin/time ] || { echo "bench: /usr/bin/time is missing (Debian: apt-get install -y time)" >&2; exit 1; }
 if [ "$SKIP_PEERS" != 1 ]; then
   need tcpdump tcpdump
@@ -101,6 +108,33 @@ note "lesson latency ($LESSON_RUNS runs)"
 hyperfine -N --warmup 3 --runs "$LESSON_RUNS" --export-json "$results/lesson.json" \
   "$socklab run tcp-handshake" >&2
 target/release/examples/live_bench lesson "$LESSON_RUNS" | tee "$results/lesson-in-process.txt" >&2
+
+note "batch grading ($BATCH_SIZE tcp-client submissions, $BATCH_JOBS at a time)"
+batch="$BENCH_DIR/batch"
+python3 bench/gen_submissions.py "$batch" "$BATCH_SIZE"
+echo "batch_size=$BATCH_SIZE batch_jobs=$BATCH_JOBS" >"$results/batch-settings.txt"
+# The floor runs in a network namespace of its own too, so a client's hard-coded port meets nothing.
+if [ "$(id -u)" = 0 ]; then private_net="unshare -n"; else private_net="unshare -rn"; fi
+hyperfine -N --warmup 1 --runs "$BATCH_RUNS" --export-json "$results/batch.json" \
+  -n "socklab" "$socklab grade tcp-client --batch $batch/submissions --out $batch/grades --jobs $BATCH_JOBS -- python3 client.py" \
+  -n "plain" "$private_net python3 bench/plain_grade.py $batch/submissions --jobs $BATCH_JOBS --private-lo" >&2
+# Every score as expected (the timed gradings graded right).
+python3 - "$batch" >"$results/batch-check.txt" <<'CHECK'
+import csv, json, sys
+folder = sys.argv[1]
+expected = {row["student"]: int(row["score"]) for row in csv.DictReader(open(f"{folder}/expected.csv"))}
+rows = json.load(open(f"{folder}/grades/summary.json"))["rows"]
+wrong = [row["student"] for row in rows if row["status"] == "error" or row["score"] != expected.get(row["student"])]
+print(f"batch_graded={len(rows)} batch_expected={len(expected)} batch_wrong={len(wrong)} {' '.join(wrong)}")
+CHECK
+cat "$results/batch-check.txt" >&2
+# Where the time goes: one at a time, traced at the phase boundaries (only those system calls stop).
+strace -f --seccomp-bpf -ttt -T -s 256 -e signal=none \
+  -e trace=execve,unshare,clone,clone3,fork,vfork,connect,exit_group,kill,wait4,waitid \
+  -o "$results/batch-trace.txt" \
+  "$socklab" grade tcp-client --batch "$batch/submissions" --out "$batch/grades-traced" --jobs 1 -- python3 client.py >/dev/null
+python3 bench/grade_phases.py "$results/batch-trace.txt" "$batch/expected.csv" | tee "$results/batch-phases.txt" | tail -5 >&2
+$private_net python3 bench/plain_grade.py "$batch/submissions" --jobs 1 --private-lo | tee "$results/batch-plain-one.txt" >&2
 
 echo "load_after=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$results/machine.txt"
 python3 bench/table.py "$results" | tee "$results/table.md"

@@ -179,7 +179,55 @@ if inner:
         "(reported)",
         "-",
     )
-row("batch grading of 100 submissions", "not measurable yet", "-", "-", "wall time and where it goes", "no grading command yet (issue 5)")
+batch = hyperfine("batch.json")
+settings = read_keys("batch-settings.txt")
+if batch.get("socklab"):
+    size = int(settings.get("batch_size", "0")) or 1
+    wall, cpu = seconds(batch["socklab"])
+    check = read_keys("batch-check.txt")
+    wrong = int(check.get("batch_wrong", "0"))
+    plain = batch.get("plain")
+    if plain:
+        plain_wall, plain_cpu = seconds(plain)
+        floor = f"{plain_wall:.1f} s (CPU {plain_cpu:.1f} s): the same clients, a plain server, no sandbox"
+        ratio = f"{wall / plain_wall:.2f}× the floor (CPU {cpu / plain_cpu:.2f}×)"
+    else:
+        floor, ratio = "not run", "-"
+    row(
+        f"batch grading: {size} tcp-client submissions, {settings.get('batch_jobs', '?')} at a time",
+        f"{wall:.1f} s, {wall / size * 1000:.0f} ms per submission (CPU {cpu:.1f} s)",
+        floor,
+        ratio,
+        "wall time and where it goes",
+        f"**{wrong} graded wrong**" if wrong or not check else "-",
+    )
+phases = read_keys("batch-phases.txt")
+plain_one = read_keys("batch-plain-one.txt")
+names = ("start", "prepare", "sandbox", "python", "run", "stop", "report", "collect")
+if "quick_median_total_ms" in phases:
+    parts = " + ".join(f"{name} {float(phases[f'quick_median_{name}_ms']):.1f}" for name in names)
+    plain_ms = float(plain_one.get("plain_median_quick_ms", "nan"))
+    mine = float(phases["quick_median_total_ms"])
+    row(
+        f"  one at a time, per submission (median of the {phases.get('quick', '?')} that exit by themselves)",
+        f"{mine:.0f} ms = {parts}",
+        f"{plain_ms:.0f} ms (plain)" if plain_one else "not run",
+        f"+{mine - plain_ms:.0f} ms" if plain_one else "-",
+        "(breakdown, ms)",
+        "-",
+    )
+if "all_sum_total_ms" in phases:
+    parts = ", ".join(f"{name} {float(phases[f'all_sum_{name}_ms']) / 1000:.1f}" for name in names)
+    mine = float(phases["all_sum_total_ms"]) / 1000
+    plain_s = float(plain_one.get("plain_sum_s", "nan"))
+    row(
+        f"  one at a time, all {phases.get('submissions', '?')}: each phase summed",
+        f"{mine:.1f} s: {parts}",
+        f"{plain_s:.1f} s (plain)" if plain_one else "not run",
+        f"{mine / plain_s:.2f}×" if plain_one else "-",
+        "(breakdown, s)",
+        "-",
+    )
 
 machine = {}
 if (results / "machine.txt").exists():
