@@ -156,7 +156,7 @@ fn a_class_of_twenty_is_graded_in_one_batch() {
         "client.py",
     ]);
     let wall = started.elapsed();
-    eprintln!("batch of 20 submissions graded in {wall:?} (2 at a time)");
+    eprintln!("batch of 20 submissions graded in {wall:?} (default --jobs)");
     if skipped(&outcome, "batch") {
         return;
     }
