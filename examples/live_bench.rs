@@ -74,6 +74,9 @@ fn main() -> ExitCode {
 /// What one transfer did.
 struct Transfer {
     elapsed: Duration,
+    /// CPU time (user + system) of this whole process while it ran: sender, receiver, and the capture
+    /// thread if there is one, including what the kernel does for each of them.
+    cpu: Duration,
     /// `tcpi_segs_out` of the client and the server socket, after both FINs.
     segs_out: (u32, u32),
     /// The client's `tcpi_snd_mss`: the kernel counts a segment of more bytes (sent whole on `lo`,
@@ -92,6 +95,8 @@ fn capture(bytes: u64, write_size: usize, nodelay: bool) -> Result<(), Box<dyn s
     let rate = |transfer: &Transfer| bytes as f64 * 8.0 / transfer.elapsed.as_secs_f64() / 1e9;
     let mut capture_seconds = 0.0;
     let mut pair_ratios = Vec::new();
+    let mut cpu_ratios = Vec::new();
+    let (mut plain_cpu, mut capture_cpu) = (Vec::new(), Vec::new());
     let mut reader = String::new();
     let pairs = pairs();
     for _ in 0..pairs {
@@ -123,6 +128,12 @@ fn capture(bytes: u64, write_size: usize, nodelay: bool) -> Result<(), Box<dyn s
             .map_err(|_| io::Error::other("the capture thread panicked"))??;
         capture_rates.push(rate(&captured));
         pair_ratios.push(rate(&captured) / rate(&plain));
+        // CPU time per byte: what a transfer bound by CPU would keep of its throughput, and far less
+        // disturbed than wall time by whatever else runs.
+        cpu_ratios.push(plain.cpu.as_secs_f64() / captured.cpu.as_secs_f64());
+        let per_gib = |transfer: &Transfer| transfer.cpu.as_secs_f64() * (1u64 << 30) as f64 / bytes as f64;
+        plain_cpu.push(per_gib(&plain));
+        capture_cpu.push(per_gib(&captured));
         capture_seconds += captured.elapsed.as_secs_f64();
         // The SYN-ACK is sent by the listener's request socket, which no TCP_INFO counts.
         expected += u64::from(captured.segs_out.0) + u64::from(captured.segs_out.1) + 1;
@@ -142,10 +153,16 @@ fn capture(bytes: u64, write_size: usize, nodelay: bool) -> Result<(), Box<dyn s
     println!(
         "bytes={bytes} write_size={write_size} nodelay={nodelay} runs={pairs} plain_gbit_s={plain:.3} \
          capture_gbit_s={captured:.3} throughput_ratio={:.3} pair_ratio_min={lowest:.3} \
-         pair_ratio_max={highest:.3} segments_sent={expected} captured={segments} \
+         pair_ratio_max={highest:.3} cpu_s_per_gib_plain={:.3} cpu_s_per_gib_capture={:.3} \
+         cpu_ratio={:.3} cpu_ratio_min={:.3} cpu_ratio_max={:.3} segments_sent={expected} captured={segments} \
          lost={} extra={} kernel_drops={drops} capture_pkts_per_s={:.0} socklab_says_complete={complete} \
          client_sent={} client_captured={} server_sent={} server_captured={} reader={reader}",
         captured / plain,
+        median(&mut plain_cpu),
+        median(&mut capture_cpu),
+        median(&mut cpu_ratios),
+        cpu_ratios.iter().copied().fold(f64::INFINITY, f64::min),
+        cpu_ratios.iter().copied().fold(0.0, f64::max),
         expected.saturating_sub(segments),
         segments.saturating_sub(expected),
         segments as f64 / capture_seconds,
@@ -180,6 +197,7 @@ fn transfer(
     nodelay: bool,
 ) -> io::Result<Transfer> {
     let address = listener.local_addr()?;
+    let cpu_before = process_cpu_time();
     let started = Instant::now();
     let (server, mut client) = thread::scope(|scope| -> io::Result<_> {
         let receiver = scope.spawn(|| -> io::Result<TcpStream> {
@@ -208,14 +226,26 @@ fn transfer(
     let mut rest = [0u8; 16];
     while client.read(&mut rest)? > 0 {}
     let elapsed = started.elapsed();
+    let cpu = process_cpu_time().saturating_sub(cpu_before);
     // Both FINs are in, and in FIN-WAIT-2 the kernel acknowledges a FIN before waking the reader, so
     // both counts are final.
     let (client_info, server_info) = (tcp_info(&client)?, tcp_info(&server)?);
     Ok(Transfer {
         elapsed,
+        cpu,
         segs_out: (client_info.tcpi_segs_out, server_info.tcpi_segs_out),
         mss: client_info.tcpi_snd_mss,
     })
+}
+
+/// User + system CPU time of this process (all its threads) so far.
+fn process_cpu_time() -> Duration {
+    // SAFETY: rusage is plain old data; getrusage fills it.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: a valid pointer to our own local.
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+    let time = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    time(usage.ru_utime) + time(usage.ru_stime)
 }
 
 fn tcp_info(stream: &TcpStream) -> io::Result<libc::tcp_info> {

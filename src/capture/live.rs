@@ -25,14 +25,18 @@ use std::io;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::time::Duration;
 
-/// The ring every capture asks for: 64 blocks of 1 MiB.
+/// The ring every capture asks for: 128 blocks of 512 KiB, 64 MiB in all.
 ///
-/// A block holds 15 of the largest loopback frames (64 KiB) or about 4,000 small ones, and the kernel
-/// hands a block over when it is full or when it has waited `retire_timeout_ms`: that is how long a lone
-/// packet can wait before we see it, so it is the shortest the kernel allows.
+/// A block holds 7 of the largest loopback frames (64 KiB) or about 2,000 small ones. The kernel hands a
+/// block over when the next frame does not fit or when it has waited `retire_timeout_ms` (in practice
+/// one timer tick, 4 ms at HZ=250): the shortest the kernel allows, because callers take a quiet spell of
+/// 20 ms as "every frame has been read". So at low rates the ring holds 128 ticks (about half a second) of
+/// traffic, and at bulk rates 64 MiB: about 35 ms of a 15 Gbit/s transfer, which covers the capture
+/// thread being kept off the CPU for a few scheduler slices on a busy machine (32 MiB did not, once, in
+/// measurements on a 2-core machine under load; see examples/live_bench.rs).
 const CAPTURE_RING: RingLayout = RingLayout {
-    block_size: 1 << 20,
-    block_count: 64,
+    block_size: 1 << 19,
+    block_count: 128,
     retire_timeout_ms: 1,
 };
 
