@@ -92,6 +92,10 @@ fn capture(bytes: u64, write_size: usize, nodelay: bool) -> Result<(), Box<dyn s
     let (mut expected, mut segments, mut drops, mut complete) = (0u64, 0u64, 0u64, true);
     // The same per direction, (sent by the kernel's count, captured), to tell where a difference is.
     let (mut client_side, mut server_side) = ((0u64, 0u64), (0u64, 0u64));
+    // Frames `lo` transmitted while the capture ran, and frames the capture saw: in the private network
+    // nothing else sends, so these must match (unless the kernel reports drops). A segment TCP counted
+    // that never reached the interface shows up in `lost` but not here.
+    let (mut lo_transmitted, mut frames_captured) = (0u64, 0u64);
     let rate = |transfer: &Transfer| bytes as f64 * 8.0 / transfer.elapsed.as_secs_f64() / 1e9;
     let mut capture_seconds = 0.0;
     let mut pair_ratios = Vec::new();
@@ -116,6 +120,7 @@ fn capture(bytes: u64, write_size: usize, nodelay: bool) -> Result<(), Box<dyn s
             Some(why) => format!("pnet(no_ring:{})", why.replace(' ', "_")),
             None => "pnet".to_string(),
         };
+        let lo_before = lo_tx_packets()?;
         let stop = Arc::new(AtomicBool::new(false));
         let capturing = {
             let stop = Arc::clone(&stop);
@@ -126,12 +131,15 @@ fn capture(bytes: u64, write_size: usize, nodelay: bool) -> Result<(), Box<dyn s
         let watched = capturing
             .join()
             .map_err(|_| io::Error::other("the capture thread panicked"))??;
+        lo_transmitted += lo_tx_packets()?.saturating_sub(lo_before);
+        frames_captured += watched.stats.frames;
         capture_rates.push(rate(&captured));
         pair_ratios.push(rate(&captured) / rate(&plain));
         // CPU time per byte: what a transfer bound by CPU would keep of its throughput, and far less
         // disturbed than wall time by whatever else runs.
         cpu_ratios.push(plain.cpu.as_secs_f64() / captured.cpu.as_secs_f64());
-        let per_gib = |transfer: &Transfer| transfer.cpu.as_secs_f64() * (1u64 << 30) as f64 / bytes as f64;
+        let per_gib =
+            |transfer: &Transfer| transfer.cpu.as_secs_f64() * (1u64 << 30) as f64 / bytes as f64;
         plain_cpu.push(per_gib(&plain));
         capture_cpu.push(per_gib(&captured));
         capture_seconds += captured.elapsed.as_secs_f64();
@@ -156,7 +164,8 @@ fn capture(bytes: u64, write_size: usize, nodelay: bool) -> Result<(), Box<dyn s
          pair_ratio_max={highest:.3} cpu_s_per_gib_plain={:.3} cpu_s_per_gib_capture={:.3} \
          cpu_ratio={:.3} cpu_ratio_min={:.3} cpu_ratio_max={:.3} segments_sent={expected} captured={segments} \
          lost={} extra={} kernel_drops={drops} capture_pkts_per_s={:.0} socklab_says_complete={complete} \
-         client_sent={} client_captured={} server_sent={} server_captured={} reader={reader}",
+         client_sent={} client_captured={} server_sent={} server_captured={} lo_tx_packets={lo_transmitted} frames_captured={frames_captured} \
+         reader={reader}",
         captured / plain,
         median(&mut plain_cpu),
         median(&mut capture_cpu),
@@ -236,6 +245,17 @@ fn transfer(
         segs_out: (client_info.tcpi_segs_out, server_info.tcpi_segs_out),
         mss: client_info.tcpi_snd_mss,
     })
+}
+
+/// Frames `lo` has transmitted (handed to its receive side), in this network namespace: the tx
+/// packets column of `/proc/net/dev` (which, unlike /sys/class/net, belongs to the caller's namespace).
+fn lo_tx_packets() -> io::Result<u64> {
+    let text = std::fs::read_to_string("/proc/self/net/dev")?;
+    text.lines()
+        .find_map(|line| line.trim_start().strip_prefix("lo:"))
+        .and_then(|counters| counters.split_whitespace().nth(9))
+        .and_then(|packets| packets.parse().ok())
+        .ok_or_else(|| io::Error::other("no tx packets for lo in /proc/self/net/dev"))
 }
 
 /// User + system CPU time of this process (all its threads) so far.

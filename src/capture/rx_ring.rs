@@ -125,6 +125,13 @@ impl RxRing {
     /// Switches `socket` to TPACKET_V3, creates the ring and maps it. Call before `bind`, so that no
     /// frame is queued the old way (to the socket's receive queue, which a ring reader never looks at).
     pub fn attach(socket: &OwnedFd, layout: RingLayout) -> Result<RxRing, RingError> {
+        if layout.block_count == 0 || layout.block_size == 0 {
+            // The kernel reads a zero block count as "remove the ring" and says yes.
+            return Err(RingError::Setup {
+                step: "PACKET_RX_RING",
+                error: io::Error::new(io::ErrorKind::InvalidInput, "a ring needs blocks"),
+            });
+        }
         let fd = socket.as_raw_fd();
         let version = libc::tpacket_versions::TPACKET_V3 as libc::c_int;
         super::packet_socket::set_option(fd, libc::SOL_PACKET, libc::PACKET_VERSION, &version)
