@@ -30,10 +30,12 @@ use std::time::Duration;
 /// A block holds 7 of the largest loopback frames (64 KiB) or about 2,000 small ones. The kernel hands a
 /// block over when the next frame does not fit or when it has waited `retire_timeout_ms` (in practice
 /// one timer tick, 4 ms at HZ=250): the shortest the kernel allows, because callers take a quiet spell of
-/// 20 ms as "every frame has been read". So at low rates the ring holds 128 ticks (about half a second) of
-/// traffic, and at bulk rates 64 MiB: about 35 ms of a 15 Gbit/s transfer, which covers the capture
-/// thread being kept off the CPU for a few scheduler slices on a busy machine (32 MiB did not, once, in
-/// measurements on a 2-core machine under load; see examples/live_bench.rs).
+/// 20 ms as "every frame has been read". So at low rates the ring holds 128 ticks (about half a second)
+/// of traffic, and at bulk rates 64 MiB: about 35 ms of a 15 Gbit/s transfer, which covers the capture
+/// thread being kept off the CPU for a few scheduler slices. Measured on a shared 2-core machine
+/// (examples/live_bench.rs): 32 MiB dropped frames where 64 MiB did not; 128 MiB dropped as often as
+/// 64 MiB when the machine was overloaded (the reader then waits longer than any ring covers), and a
+/// ring takes longer to set up the bigger it is (about 20 ms for this one).
 const CAPTURE_RING: RingLayout = RingLayout {
     block_size: 1 << 19,
     block_count: 128,
@@ -120,9 +122,10 @@ impl LiveSource {
     /// Opens a capture that hands over each frame the moment it is sent, for step-locked lessons: one
     /// `recvfrom` per frame through pnet, no ring. The ring hands frames over a block at a time, so a
     /// lone packet waits for the block's retire timeout (a timer tick, 4 ms at HZ=250), and setting a
-    /// ring up and taking it down waits for RCU grace periods (about 10 and 10 ms more): a lesson of a
-    /// dozen packets would spend most of its time waiting. Lossless at bulk rates only with a large
-    /// enough receive buffer, so use [`LiveSource::open`] for anything that may carry much traffic.
+    /// ring up and taking it down costs RCU grace periods and zeroing its memory (about 30 ms more in
+    /// all, measured): a lesson of a dozen packets would spend most of its time waiting. This way is
+    /// lossless at bulk rates only with a receive buffer beyond `net.core.rmem_max` (CAP_NET_ADMIN), so use
+    /// [`LiveSource::open`] for anything that may carry much traffic.
     pub fn open_immediate(interface: &str) -> Result<Self, CaptureError> {
         Self::open_reading(interface, ReadPath::Pnet)
     }
