@@ -1,39 +1,82 @@
-//! Live capture from a network interface: an AF_PACKET socket we open and tune ourselves, then hand to pnet.
+//! Live capture from a network interface: an AF_PACKET socket we open and tune ourselves.
 //!
 //! Why not let pnet open the socket: on `lo` the kernel shows every packet twice (once leaving, once
 //! arriving), and removing the duplicate in userspace fails under load. A classic BPF filter that keeps only
-//! `PACKET_OUTGOING` copies removes it in the kernel and also yields the true send order. We also need a
-//! large receive buffer, kernel drop counters and kernel timestamps, all of which need the raw fd.
+//! `PACKET_OUTGOING` copies removes it in the kernel and also yields the true send order. We also need
+//! kernel drop counters and kernel timestamps, all of which need the raw fd.
+//!
+//! Why the hot path reads a memory-mapped ring ([`RxRing`]) rather than pnet's receiver: pnet reads one
+//! frame per `recvfrom`, copying it out of a receive queue whose size only CAP_NET_ADMIN may raise past
+//! `net.core.rmem_max`; at full loopback speed (tens of thousands of 64 KiB frames a second), and in an
+//! unprivileged user namespace where that limit holds, the queue overflowed. The ring costs no system call
+//! per frame and its size is ours to choose. pnet still finds and checks the interface, and reads the
+//! socket when the kernel cannot give us a ring ([`PnetReader`]).
 
-use super::{CaptureError, CaptureStats, Frame, FrameSource, LinkType, Next, Timestamp};
-use pnet::datalink::{self, Channel, DataLinkReceiver, DataLinkSender};
+use super::packet_socket::{
+    attach_filter, bind_to_interface, hardware_type, open_packet_socket, read_packet_statistics,
+    wait_readable, OUTGOING_ONLY,
+};
+use super::pnet_reader::{raise_receive_buffer, PnetReader};
+use super::rx_ring::{RingLayout, RxRing};
+use super::{CaptureError, CaptureStats, FrameSource, LinkType, Next};
+use pnet::datalink::{self, NetworkInterface};
 use std::cell::Cell;
 use std::io;
-use std::mem;
-use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::time::Duration;
 
-/// `SIOCGSTAMPNS` (linux/sockios.h): the kernel timestamp of the last packet read, as a `timespec`.
-/// On 64-bit targets this is the same number as `SIOCGSTAMPNS_OLD`; libc does not export it.
-const SIOCGSTAMPNS: libc::c_ulong = 0x8907;
-
-/// Room for the largest loopback frame: MTU 65536 plus the 14-byte Ethernet header, with slack.
-pub const READ_BUFFER_SIZE: usize = 65536 + 256;
-
-/// Receive buffer we ask the kernel for, so bursts are not dropped while the caller is busy.
-const RECEIVE_BUFFER_BYTES: libc::c_int = 32 * 1024 * 1024;
+/// The ring every capture asks for: 128 blocks of 512 KiB, 64 MiB in all.
+///
+/// A block holds 7 of the largest loopback frames (64 KiB) or about 2,000 small ones. The kernel hands a
+/// block over when the next frame does not fit or when it has waited `retire_timeout_ms` (in practice
+/// one timer tick, 4 ms at HZ=250): the shortest the kernel allows, because callers take a quiet spell of
+/// 20 ms as "every frame has been read". So at low rates the ring holds 128 ticks (about half a second)
+/// of traffic, and at bulk rates 64 MiB: about 35 ms of a 15 Gbit/s transfer, which covers the capture
+/// thread being kept off the CPU for a few scheduler slices. Measured on a shared 2-core machine
+/// (examples/live_bench.rs): 32 MiB dropped frames where 64 MiB did not; 128 MiB dropped as often as
+/// 64 MiB when the machine was overloaded (the reader then waits longer than any ring covers), and a
+/// ring takes longer to set up the bigger it is (about 20 ms for this one).
+const CAPTURE_RING: RingLayout = RingLayout {
+    block_size: 1 << 19,
+    block_count: 128,
+    retire_timeout_ms: 1,
+};
 
 /// How long [`FrameSource::next_frame`] waits before answering [`Next::Idle`], unless changed.
 const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_millis(100);
 
+/// How frames come from the socket to us.
+enum Reader {
+    /// The memory-mapped ring. `ring` is declared first so that it is unmapped before the socket closes.
+    Ring { ring: RxRing, socket: OwnedFd },
+    /// One `recvfrom` per frame through pnet; `refused` says why there is no ring, if we asked for one.
+    Pnet {
+        reader: PnetReader,
+        refused: Option<String>,
+    },
+}
+
+impl Reader {
+    fn fd(&self) -> RawFd {
+        match self {
+            Reader::Ring { socket, .. } => socket.as_raw_fd(),
+            Reader::Pnet { reader, .. } => reader.fd(),
+        }
+    }
+}
+
+/// How to read: through a ring of this layout (falling back to pnet if the kernel refuses one), or
+/// through pnet straight away.
+#[derive(Clone, Copy, Debug)]
+enum ReadPath {
+    Ring(RingLayout),
+    Pnet,
+}
+
 /// A live capture on one interface.
 pub struct LiveSource {
     interface: String,
-    /// Owned by pnet's receiver and sender (they close it on drop); valid as long as `rx` lives.
-    fd: RawFd,
-    rx: Box<dyn DataLinkReceiver>,
-    /// Unused, but it shares the fd with `rx`, so it lives exactly as long.
-    _tx: Box<dyn DataLinkSender>,
+    reader: Reader,
     link_type: LinkType,
     /// True when the kernel filter keeps only outgoing copies (loopback).
     outgoing_only: bool,
@@ -41,17 +84,29 @@ pub struct LiveSource {
     frames: u64,
     /// Accumulated `tp_drops`: reading `PACKET_STATISTICS` resets the kernel's counter.
     kernel_drops: Cell<u64>,
+    /// Accumulated `tp_freeze_q_cnt` (ring only): times the kernel found every block still ours.
+    /// Each one also dropped frames, which `kernel_drops` counts; kept to tell why in a debug print.
+    ring_freezes: Cell<u64>,
 }
 
 impl std::fmt::Debug for LiveSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let reader = match &self.reader {
+            Reader::Ring { ring, .. } => format!("ring {:?}", ring.layout()),
+            Reader::Pnet {
+                refused: Some(why), ..
+            } => format!("pnet (no ring: {why})"),
+            Reader::Pnet { refused: None, .. } => "pnet".to_string(),
+        };
         f.debug_struct("LiveSource")
             .field("interface", &self.interface)
-            .field("fd", &self.fd)
+            .field("fd", &self.reader.fd())
+            .field("reader", &reader)
             .field("link_type", &self.link_type)
             .field("outgoing_only", &self.outgoing_only)
             .field("frames", &self.frames)
             .field("kernel_drops", &self.kernel_drops.get())
+            .field("ring_freezes", &self.ring_freezes.get())
             .finish()
     }
 }
@@ -61,41 +116,60 @@ impl LiveSource {
     ///
     /// On a loopback interface only outgoing copies are kept, so each packet is seen once.
     pub fn open(interface: &str) -> Result<Self, CaptureError> {
-        let all = datalink::interfaces();
-        let Some(device) = all.iter().find(|candidate| candidate.name == interface) else {
-            let mut names: Vec<&str> = all
-                .iter()
-                .map(|candidate| candidate.name.as_str())
-                .collect();
-            names.sort_unstable();
-            return Err(CaptureError::NoSuchInterface {
-                name: interface.to_string(),
-                available: if names.is_empty() {
-                    "(none found)".to_string()
-                } else {
-                    names.join(", ")
-                },
-            });
-        };
+        Self::open_reading(interface, ReadPath::Ring(CAPTURE_RING))
+    }
+
+    /// Opens a capture that hands over each frame the moment it is sent, for step-locked lessons: one
+    /// `recvfrom` per frame through pnet, no ring. The ring hands frames over a block at a time, so a
+    /// lone packet waits for the block's retire timeout (a timer tick, 4 ms at HZ=250), and setting a
+    /// ring up and taking it down costs RCU grace periods and zeroing its memory (about 30 ms more in
+    /// all, measured): a lesson of a dozen packets would spend most of its time waiting. This way is
+    /// lossless at bulk rates only with a receive buffer beyond `net.core.rmem_max` (CAP_NET_ADMIN), so use
+    /// [`LiveSource::open`] for anything that may carry much traffic.
+    pub fn open_immediate(interface: &str) -> Result<Self, CaptureError> {
+        Self::open_reading(interface, ReadPath::Pnet)
+    }
+
+    fn open_reading(interface: &str, path: ReadPath) -> Result<Self, CaptureError> {
+        let device = find_interface(interface)?;
         let live_error = |what: &str, error: io::Error| CaptureError::Live {
             interface: interface.to_string(),
             detail: format!("{what}: {error}"),
         };
-
-        let socket = open_packet_socket().map_err(|error| {
-            if is_permission_error(&error) {
-                permission_denied(format!("socket(AF_PACKET, SOCK_RAW) failed: {error}"))
-            } else {
-                live_error("socket(AF_PACKET, SOCK_RAW) failed", error)
-            }
-        })?;
         let outgoing_only = device.is_loopback();
-        if outgoing_only {
-            attach_filter(&socket, &OUTGOING_ONLY)
-                .map_err(|error| live_error("attaching the outgoing-only BPF filter", error))?;
+        let new_socket = || -> Result<OwnedFd, CaptureError> {
+            let socket = open_packet_socket().map_err(|error| {
+                if is_permission_error(&error) {
+                    permission_denied(format!("socket(AF_PACKET, SOCK_RAW) failed: {error}"))
+                } else {
+                    live_error("socket(AF_PACKET, SOCK_RAW) failed", error)
+                }
+            })?;
+            if outgoing_only {
+                attach_filter(&socket, &OUTGOING_ONLY)
+                    .map_err(|error| live_error("attaching the outgoing-only BPF filter", error))?;
+            }
+            Ok(socket)
+        };
+
+        // The ring (or the buffer size) must be in place before `bind` starts the frames coming.
+        let mut socket = new_socket()?;
+        let mut refused = None;
+        let mut ring = None;
+        if let ReadPath::Ring(layout) = path {
+            match RxRing::attach(&socket, layout) {
+                Ok(attached) => ring = Some(attached),
+                Err(error) => {
+                    refused = Some(error.to_string());
+                    // Start again from a socket that was never switched to TPACKET_V3.
+                    socket = new_socket()?;
+                }
+            }
         }
-        raise_receive_buffer(&socket)
-            .map_err(|error| live_error("raising the receive buffer", error))?;
+        if ring.is_none() {
+            raise_receive_buffer(&socket)
+                .map_err(|error| live_error("raising the receive buffer", error))?;
+        }
         bind_to_interface(&socket, device.index)
             .map_err(|error| live_error("binding to the interface", error))?;
         let hardware_type =
@@ -106,45 +180,28 @@ impl LiveSource {
                 "its hardware type {hardware_type} (ARPHRD_*) is not one socklab can decode"
             ),
         })?;
-        // The first SIOCGSTAMPNS switches kernel timestamping on for this socket (it answers ENOENT now).
-        let _ = read_timestamp(socket.as_raw_fd());
-
-        let fd = socket.into_raw_fd();
-        let config = datalink::Config {
-            write_buffer_size: 256,
-            read_buffer_size: READ_BUFFER_SIZE,
-            // We poll ourselves before every read, so pnet's own poll never waits; ≥ 1 ms because pnet
-            // rounds to whole milliseconds and 0 would busy-loop.
-            read_timeout: Some(Duration::from_millis(1)),
-            promiscuous: false,
-            socket_fd: Some(fd),
-            ..datalink::Config::default()
+        let reader = match ring {
+            Some(ring) => Reader::Ring { ring, socket },
+            None => Reader::Pnet {
+                reader: PnetReader::new(socket, &device).map_err(|error| {
+                    if is_permission_error(&error) {
+                        permission_denied(format!("pnet datalink channel: {error}"))
+                    } else {
+                        live_error("pnet datalink channel", error)
+                    }
+                })?,
+                refused,
+            },
         };
-        // From here pnet owns the fd: it closes it itself when `channel` fails.
-        let (tx, rx) = match datalink::channel(device, config) {
-            Ok(Channel::Ethernet(tx, rx)) => (tx, rx),
-            Ok(_) => {
-                return Err(CaptureError::Live {
-                    interface: interface.to_string(),
-                    detail: "pnet returned a channel type other than Ethernet".to_string(),
-                })
-            }
-            Err(error) if is_permission_error(&error) => {
-                return Err(permission_denied(format!("pnet datalink channel: {error}")))
-            }
-            Err(error) => return Err(live_error("pnet datalink channel", error)),
-        };
-
         Ok(LiveSource {
             interface: interface.to_string(),
-            fd,
-            rx,
-            _tx: tx,
+            reader,
             link_type,
             outgoing_only,
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
             frames: 0,
             kernel_drops: Cell::new(0),
+            ring_freezes: Cell::new(0),
         })
     }
 
@@ -161,6 +218,20 @@ impl LiveSource {
         self.outgoing_only
     }
 
+    /// True when frames are read from a memory-mapped ring; false when the kernel refused one and
+    /// frames are read one `recvfrom` at a time (see [`LiveSource::ring_refused`]).
+    pub fn reads_ring(&self) -> bool {
+        matches!(self.reader, Reader::Ring { .. })
+    }
+
+    /// Why the kernel refused the ring, when it did.
+    pub fn ring_refused(&self) -> Option<&str> {
+        match &self.reader {
+            Reader::Pnet { refused, .. } => refused.as_deref(),
+            Reader::Ring { .. } => None,
+        }
+    }
+
     /// How long [`FrameSource::next_frame`] waits for a frame before answering [`Next::Idle`].
     pub fn set_idle_timeout(&mut self, timeout: Duration) {
         self.idle_timeout = timeout;
@@ -168,103 +239,43 @@ impl LiveSource {
 
     /// Waits at most `timeout` for the next frame (`Duration::ZERO` only checks what is already queued).
     pub fn next_frame_within(&mut self, timeout: Duration) -> Result<Next<'_>, CaptureError> {
-        let mut wire_len = self.peek_len()?;
-        if wire_len.is_none() && !timeout.is_zero() && self.wait_readable(timeout)? {
-            wire_len = self.peek_len()?;
-        }
-        let Some(wire_len) = wire_len else {
-            self.refresh_drops();
-            return Ok(Next::Idle);
+        let number = self.frames.wrapping_add(1);
+        let link_type = self.link_type;
+        let interface = &self.interface;
+        let live_error = |detail: String| CaptureError::Live {
+            interface: interface.clone(),
+            detail,
         };
-        let data = match self.rx.next() {
-            Ok(data) => data,
-            Err(error) if is_transient(&error) => return Ok(Next::Idle),
-            Err(error) => {
-                return Err(CaptureError::Live {
-                    interface: self.interface.clone(),
-                    detail: format!("reading a frame: {error}"),
-                })
+        let fd = self.reader.fd();
+        let found = match &mut self.reader {
+            Reader::Ring { ring, .. } => {
+                let mut ready = ring
+                    .ready()
+                    .map_err(|error| live_error(error.to_string()))?;
+                if !ready && !timeout.is_zero() && wait_readable(fd, timeout).map_err(live_error)? {
+                    ready = ring
+                        .ready()
+                        .map_err(|error| live_error(error.to_string()))?;
+                }
+                match ready {
+                    true => ring.take(number, link_type),
+                    false => None,
+                }
             }
+            Reader::Pnet { reader, .. } => reader
+                .next_within(timeout, number, link_type)
+                .map_err(live_error)?,
         };
-        let timestamp = read_timestamp(self.fd).unwrap_or_default();
-        self.frames = self.frames.wrapping_add(1);
-        Ok(Next::Frame(Frame {
-            number: self.frames,
-            timestamp,
-            link_type: self.link_type,
-            // pnet's read cannot say whether its buffer cut the frame short; the peek can.
-            original_len: u32::try_from(wire_len.max(data.len())).unwrap_or(u32::MAX),
-            data,
-        }))
-    }
-
-    /// The full length of the next queued frame, without removing it; None when the queue is empty.
-    fn peek_len(&self) -> Result<Option<usize>, CaptureError> {
-        // SAFETY: a zero-length peek; MSG_TRUNC makes the kernel return the real length anyway.
-        let len = unsafe {
-            libc::recv(
-                self.fd,
-                std::ptr::null_mut(),
-                0,
-                libc::MSG_PEEK | libc::MSG_TRUNC | libc::MSG_DONTWAIT,
-            )
-        };
-        if len >= 0 {
-            return Ok(Some(len as usize));
-        }
-        let error = io::Error::last_os_error();
-        if is_transient(&error) {
-            return Ok(None);
-        }
-        Err(CaptureError::Live {
-            interface: self.interface.clone(),
-            detail: format!("peeking at the next frame: {error}"),
-        })
-    }
-
-    /// Reads `PACKET_STATISTICS` and adds its drops to our total (the kernel resets its counter on read).
-    fn refresh_drops(&self) {
-        if let Ok(stats) = read_packet_statistics(self.fd) {
-            self.kernel_drops.set(
-                self.kernel_drops
-                    .get()
-                    .saturating_add(u64::from(stats.tp_drops)),
-            );
-        }
-    }
-
-    /// Polls the fd with sub-millisecond precision. Ok(false): nothing arrived in time (or a signal came).
-    fn wait_readable(&self, timeout: Duration) -> Result<bool, CaptureError> {
-        let mut pollfd = libc::pollfd {
-            fd: self.fd,
-            events: libc::POLLIN,
-            revents: 0,
-        };
-        let timeout = libc::timespec {
-            tv_sec: timeout.as_secs().min(i64::MAX as u64) as libc::time_t,
-            tv_nsec: timeout.subsec_nanos() as libc::c_long,
-        };
-        // SAFETY: one valid pollfd, a valid timespec, no signal mask.
-        let ready = unsafe { libc::ppoll(&mut pollfd, 1, &timeout, std::ptr::null()) };
-        if ready < 0 {
-            let error = io::Error::last_os_error();
-            if error.kind() == io::ErrorKind::Interrupted {
-                return Ok(false);
+        match found {
+            Some(frame) => {
+                self.frames = number;
+                Ok(Next::Frame(frame))
             }
-            return Err(CaptureError::Live {
-                interface: self.interface.clone(),
-                detail: format!("poll: {error}"),
-            });
+            None => {
+                add_kernel_counts(fd, &self.kernel_drops, &self.ring_freezes);
+                Ok(Next::Idle)
+            }
         }
-        if pollfd.revents & (libc::POLLERR | libc::POLLNVAL) != 0
-            && pollfd.revents & libc::POLLIN == 0
-        {
-            return Err(CaptureError::Live {
-                interface: self.interface.clone(),
-                detail: format!("poll reported an error on the capture socket (revents {:#x}); was the interface removed?", pollfd.revents),
-            });
-        }
-        Ok(ready > 0 && pollfd.revents & libc::POLLIN != 0)
     }
 }
 
@@ -274,12 +285,41 @@ impl FrameSource for LiveSource {
     }
 
     fn stats(&self) -> CaptureStats {
-        self.refresh_drops();
+        add_kernel_counts(self.reader.fd(), &self.kernel_drops, &self.ring_freezes);
         CaptureStats {
             frames: self.frames,
             kernel_drops: self.kernel_drops.get(),
         }
     }
+}
+
+/// Reads `PACKET_STATISTICS` and adds it to our totals (the kernel resets its counters on read).
+fn add_kernel_counts(fd: RawFd, drops: &Cell<u64>, freezes: &Cell<u64>) {
+    if let Ok(counts) = read_packet_statistics(fd) {
+        drops.set(drops.get().saturating_add(u64::from(counts.drops)));
+        freezes.set(freezes.get().saturating_add(u64::from(counts.freezes)));
+    }
+}
+
+/// The interface called `name`, as pnet lists them; the error lists the ones there are.
+fn find_interface(name: &str) -> Result<NetworkInterface, CaptureError> {
+    let all = datalink::interfaces();
+    if let Some(device) = all.iter().find(|candidate| candidate.name == name) {
+        return Ok(device.clone());
+    }
+    let mut names: Vec<&str> = all
+        .iter()
+        .map(|candidate| candidate.name.as_str())
+        .collect();
+    names.sort_unstable();
+    Err(CaptureError::NoSuchInterface {
+        name: name.to_string(),
+        available: if names.is_empty() {
+            "(none found)".to_string()
+        } else {
+            names.join(", ")
+        },
+    })
 }
 
 /// Builds the `PermissionDenied` error, naming the binary to run with sudo or to give the capability to.
@@ -294,118 +334,6 @@ fn is_permission_error(error: &io::Error) -> bool {
     matches!(error.raw_os_error(), Some(libc::EPERM) | Some(libc::EACCES))
 }
 
-fn is_transient(error: &io::Error) -> bool {
-    matches!(
-        error.kind(),
-        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
-    )
-}
-
-/// An AF_PACKET socket with protocol 0, so nothing is queued on it until `bind` names a protocol:
-/// by then the filter and buffer size are in place and no frame from another interface slipped in.
-fn open_packet_socket() -> io::Result<OwnedFd> {
-    // SAFETY: plain socket(2) call; the result is checked before use.
-    let fd = unsafe { libc::socket(libc::AF_PACKET, libc::SOCK_RAW | libc::SOCK_CLOEXEC, 0) };
-    if fd < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: `fd` is a fresh descriptor that nothing else owns.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
-}
-
-/// Classic BPF: `ld pkttype; jeq #PACKET_OUTGOING, keep, drop; keep: ret #0xffffffff; drop: ret #0`.
-const OUTGOING_ONLY: [libc::sock_filter; 4] = [
-    libc::sock_filter {
-        code: (libc::BPF_LD | libc::BPF_W | libc::BPF_ABS) as u16,
-        jt: 0,
-        jf: 0,
-        k: (libc::SKF_AD_OFF + libc::SKF_AD_PKTTYPE) as u32,
-    },
-    libc::sock_filter {
-        code: (libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K) as u16,
-        jt: 0,
-        jf: 1,
-        k: libc::PACKET_OUTGOING as u32,
-    },
-    libc::sock_filter {
-        code: (libc::BPF_RET | libc::BPF_K) as u16,
-        jt: 0,
-        jf: 0,
-        k: u32::MAX,
-    },
-    libc::sock_filter {
-        code: (libc::BPF_RET | libc::BPF_K) as u16,
-        jt: 0,
-        jf: 0,
-        k: 0,
-    },
-];
-
-fn attach_filter(socket: &OwnedFd, program: &[libc::sock_filter]) -> io::Result<()> {
-    let fprog = libc::sock_fprog {
-        len: program.len() as u16,
-        filter: program.as_ptr() as *mut libc::sock_filter,
-    };
-    // The kernel copies the program during the call; it never writes through `filter`.
-    set_option(
-        socket.as_raw_fd(),
-        libc::SOL_SOCKET,
-        libc::SO_ATTACH_FILTER,
-        &fprog,
-    )
-}
-
-/// SO_RCVBUFFORCE ignores `rmem_max` (needs CAP_NET_ADMIN); without it, SO_RCVBUF gets what the limit allows.
-fn raise_receive_buffer(socket: &OwnedFd) -> io::Result<()> {
-    let fd = socket.as_raw_fd();
-    set_option(
-        fd,
-        libc::SOL_SOCKET,
-        libc::SO_RCVBUFFORCE,
-        &RECEIVE_BUFFER_BYTES,
-    )
-    .or_else(|_| set_option(fd, libc::SOL_SOCKET, libc::SO_RCVBUF, &RECEIVE_BUFFER_BYTES))
-}
-
-fn bind_to_interface(socket: &OwnedFd, index: u32) -> io::Result<()> {
-    // SAFETY: sockaddr_ll is plain old data; all-zero is a valid value.
-    let mut address: libc::sockaddr_ll = unsafe { mem::zeroed() };
-    address.sll_family = libc::AF_PACKET as libc::sa_family_t;
-    address.sll_protocol = (libc::ETH_P_ALL as u16).to_be();
-    address.sll_ifindex = index as libc::c_int;
-    // SAFETY: the pointer and length describe `address`, which outlives the call.
-    let result = unsafe {
-        libc::bind(
-            socket.as_raw_fd(),
-            (&address as *const libc::sockaddr_ll).cast(),
-            mem::size_of::<libc::sockaddr_ll>() as libc::socklen_t,
-        )
-    };
-    if result < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
-}
-
-/// The interface's ARPHRD_* hardware type, as the bound packet socket reports it.
-fn hardware_type(socket: &OwnedFd) -> io::Result<u16> {
-    // SAFETY: sockaddr_ll is plain old data; all-zero is a valid value.
-    let mut address: libc::sockaddr_ll = unsafe { mem::zeroed() };
-    let mut len = mem::size_of::<libc::sockaddr_ll>() as libc::socklen_t;
-    // SAFETY: the pointer and length describe `address`, which outlives the call.
-    let result = unsafe {
-        libc::getsockname(
-            socket.as_raw_fd(),
-            (&mut address as *mut libc::sockaddr_ll).cast(),
-            &mut len,
-        )
-    };
-    if result < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(address.sll_hatype)
-}
-
 /// What a SOCK_RAW packet socket delivers for each hardware type: loopback gets a zeroed Ethernet header.
 fn link_type_for(hardware_type: u16) -> Option<LinkType> {
     match hardware_type {
@@ -415,74 +343,29 @@ fn link_type_for(hardware_type: u16) -> Option<LinkType> {
     }
 }
 
-/// The kernel's receive timestamp of the frame just read (SIOCGSTAMPNS), not a userspace clock.
-fn read_timestamp(fd: RawFd) -> io::Result<Timestamp> {
-    let mut stamp = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: SIOCGSTAMPNS writes one timespec into `stamp`.
-    let result = unsafe { libc::ioctl(fd, SIOCGSTAMPNS as _, &mut stamp) };
-    if result < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(Timestamp::from_parts(
-        #[allow(clippy::useless_conversion)] // time_t is i32 on some 32-bit targets
-        i64::from(stamp.tv_sec),
-        stamp.tv_nsec.clamp(0, 999_999_999) as u32,
-    ))
-}
-
-/// Reads and resets the kernel's counters for this socket.
-fn read_packet_statistics(fd: RawFd) -> io::Result<libc::tpacket_stats> {
-    let mut stats = libc::tpacket_stats {
-        tp_packets: 0,
-        tp_drops: 0,
-    };
-    let mut len = mem::size_of::<libc::tpacket_stats>() as libc::socklen_t;
-    // SAFETY: the pointer and length describe `stats`, which outlives the call.
-    let result = unsafe {
-        libc::getsockopt(
-            fd,
-            libc::SOL_PACKET,
-            libc::PACKET_STATISTICS,
-            (&mut stats as *mut libc::tpacket_stats).cast(),
-            &mut len,
-        )
-    };
-    if result < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(stats)
-}
-
-fn set_option<T>(fd: RawFd, level: libc::c_int, name: libc::c_int, value: &T) -> io::Result<()> {
-    // SAFETY: the pointer and length describe `value`, which outlives the call.
-    let result = unsafe {
-        libc::setsockopt(
-            fd,
-            level,
-            name,
-            (value as *const T).cast(),
-            mem::size_of::<T>() as libc::socklen_t,
-        )
-    };
-    if result < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::capture::packet_socket::set_option;
+    use crate::capture::Timestamp;
     use std::io::{Read, Write};
     use std::net::{TcpListener, TcpStream};
     use std::time::Instant;
 
-    /// Opens `lo`, or says loudly why the test cannot run here.
+    /// Opens `lo` the usual way (the ring), or says loudly why the test cannot run here.
     fn open_lo(test: &str) -> Option<LiveSource> {
-        match LiveSource::open("lo") {
+        let source = open_lo_reading(test, ReadPath::Ring(CAPTURE_RING))?;
+        assert!(
+            source.reads_ring(),
+            "the kernel refused the ring: {:?}",
+            source.ring_refused()
+        );
+        Some(source)
+    }
+
+    /// Opens `lo` reading through `path`, or says loudly why the test cannot run here.
+    fn open_lo_reading(test: &str, path: ReadPath) -> Option<LiveSource> {
+        match LiveSource::open_reading("lo", path) {
             Ok(source) => Some(source),
             Err(CaptureError::PermissionDenied { .. }) => {
                 {
@@ -554,10 +437,22 @@ mod tests {
 
     #[test]
     fn loopback_handshake_is_seen_once_per_packet_in_send_order() {
-        let Some(mut source) = open_lo("loopback_handshake_is_seen_once_per_packet_in_send_order")
-        else {
-            return;
-        };
+        if let Some(source) = open_lo("loopback_handshake_is_seen_once_per_packet_in_send_order") {
+            handshake_is_seen_once_per_packet_in_send_order(source);
+        }
+    }
+
+    #[test]
+    fn through_pnet_too_the_handshake_is_seen_once_per_packet_in_send_order() {
+        let test = "through_pnet_too_the_handshake_is_seen_once_per_packet_in_send_order";
+        if let Some(source) = open_lo_reading(test, ReadPath::Pnet) {
+            assert!(!source.reads_ring());
+            assert_eq!(source.ring_refused(), None, "no ring was asked for");
+            handshake_is_seen_once_per_packet_in_send_order(source);
+        }
+    }
+
+    fn handshake_is_seen_once_per_packet_in_send_order(mut source: LiveSource) {
         assert!(source.is_outgoing_only());
         assert_eq!(source.link_type(), LinkType::Ethernet);
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -597,16 +492,27 @@ mod tests {
         assert!(stats.frames >= 4);
         assert_eq!(
             stats.kernel_drops, 0,
-            "a handshake must not overflow a 32 MiB buffer"
+            "a handshake must not overflow the ring or a 32 MiB buffer"
         );
         assert!(stats.is_complete());
     }
 
     #[test]
     fn idle_comes_back_within_the_timeout() {
-        let Some(mut source) = open_lo("idle_comes_back_within_the_timeout") else {
-            return;
-        };
+        if let Some(source) = open_lo("idle_comes_back_within_the_timeout") {
+            idle_comes_back_within(source);
+        }
+    }
+
+    #[test]
+    fn through_pnet_too_idle_comes_back_within_the_timeout() {
+        let test = "through_pnet_too_idle_comes_back_within_the_timeout";
+        if let Some(source) = open_lo_reading(test, ReadPath::Pnet) {
+            idle_comes_back_within(source);
+        }
+    }
+
+    fn idle_comes_back_within(mut source: LiveSource) {
         // Other tests may be sending on lo; drain, then an empty check must answer quickly.
         let started = Instant::now();
         loop {
@@ -622,17 +528,9 @@ mod tests {
         assert!(started.elapsed() < Duration::from_secs(1));
     }
 
-    #[test]
-    fn drops_accumulate_across_reads_of_the_reset_on_read_counter() {
-        let Some(mut source) = open_lo("drops_accumulate_across_reads") else {
-            return;
-        };
-        // Shrink the buffer to the minimum and flood it without reading, so the kernel must drop.
-        let tiny: libc::c_int = 1;
-        // SO_RCVBUFFORCE needs CAP_NET_ADMIN; SO_RCVBUF's minimum (about 2 KiB) is small enough too.
-        set_option(source.fd, libc::SOL_SOCKET, libc::SO_RCVBUFFORCE, &tiny)
-            .or_else(|_| set_option(source.fd, libc::SOL_SOCKET, libc::SO_RCVBUF, &tiny))
-            .unwrap();
+    /// Floods `lo` with 200 unread datagrams of 1400 bytes, then checks that drops were counted and
+    /// that the total never goes back down although the kernel resets its counter on every read.
+    fn flood_is_counted_as_drops(mut source: LiveSource) {
         let receiver = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
         let sender = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
         let payload = [0u8; 1400];
@@ -644,12 +542,67 @@ mod tests {
         let first = source.stats().kernel_drops;
         assert!(
             first > 0,
-            "a 1-byte buffer flooded with 200 datagrams must drop"
+            "a tiny buffer flooded with 200 datagrams must drop"
         );
-        // The kernel counter was reset by that read; our total must not go back down.
         let second = source.stats().kernel_drops;
         assert!(second >= first);
         assert!(!source.stats().is_complete());
-        let _ = source.next_frame_within(Duration::ZERO);
+        // Reading on, the total stays.
+        while let Next::Frame(_) = source.next_frame_within(Duration::ZERO).unwrap() {}
+        assert!(source.stats().kernel_drops >= first);
+    }
+
+    #[test]
+    fn drops_of_a_full_ring_accumulate_across_reads_of_the_reset_on_read_counter() {
+        let test = "drops_of_a_full_ring_accumulate_across_reads_of_the_reset_on_read_counter";
+        // Two one-page blocks: two of the flood's frames each.
+        let tiny = RingLayout {
+            block_size: 4096,
+            block_count: 2,
+            retire_timeout_ms: 1,
+        };
+        if let Some(source) = open_lo_reading(test, ReadPath::Ring(tiny)) {
+            assert!(source.reads_ring());
+            flood_is_counted_as_drops(source);
+        }
+    }
+
+    #[test]
+    fn drops_through_pnet_accumulate_across_reads_of_the_reset_on_read_counter() {
+        let Some(source) = open_lo_reading("drops_through_pnet_accumulate", ReadPath::Pnet) else {
+            return;
+        };
+        // Shrink the buffer to the minimum, so the kernel must drop.
+        let tiny: libc::c_int = 1;
+        let fd = source.reader.fd();
+        // SO_RCVBUFFORCE needs CAP_NET_ADMIN; SO_RCVBUF's minimum (about 2 KiB) is small enough too.
+        set_option(fd, libc::SOL_SOCKET, libc::SO_RCVBUFFORCE, &tiny)
+            .or_else(|_| set_option(fd, libc::SOL_SOCKET, libc::SO_RCVBUF, &tiny))
+            .unwrap();
+        flood_is_counted_as_drops(source);
+    }
+
+    #[test]
+    fn a_refused_ring_falls_back_to_pnet_and_says_why() {
+        // Blocks must be a multiple of the page size: the kernel refuses this one (EINVAL).
+        let odd = RingLayout {
+            block_size: 1000,
+            block_count: 2,
+            retire_timeout_ms: 1,
+        };
+        let test = "a_refused_ring_falls_back_to_pnet_and_says_why";
+        let Some(mut source) = open_lo_reading(test, ReadPath::Ring(odd)) else {
+            return;
+        };
+        assert!(!source.reads_ring());
+        let why = source.ring_refused().expect("the reason");
+        assert!(why.starts_with("PACKET_RX_RING: "), "{why}");
+        assert!(format!("{source:?}").contains("no ring: PACKET_RX_RING"));
+        // And it captures.
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let _client = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        let frames = frames_for_port(&mut source, port, 2);
+        assert_eq!(frames.len(), 2, "SYN and SYN-ACK: {frames:?}");
     }
 }

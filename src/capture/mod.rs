@@ -6,6 +6,9 @@ mod file;
 mod frame;
 mod live;
 mod memory;
+mod packet_socket;
+mod pnet_reader;
+mod rx_ring;
 mod writer;
 
 pub use file::{CaptureFormat, FileSource, MAX_RECORD_LEN};

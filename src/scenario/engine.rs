@@ -69,6 +69,7 @@ enum Pulled {
 
 impl Engine {
     /// Opens the capture on `lo`. Call this before creating any socket, so no packet can be missed.
+    /// Step-locking waits for each call's packets, so the capture must hand each one over at once.
     pub(crate) fn open(
         scenario: impl Into<String>,
         family: Family,
@@ -76,7 +77,7 @@ impl Engine {
         Ok(Engine::with_source(
             scenario.into(),
             family,
-            LiveSource::open("lo")?,
+            LiveSource::open_immediate("lo")?,
         ))
     }
 
