@@ -6,7 +6,7 @@
 # Settings (environment): BENCH_DIR (default target/bench), PACKETS (1000000), BIG_PACKETS (10000000),
 # RUNS (timed runs of socklab, 5), PEER_RUNS (timed runs of tcpdump and tshark, 1: tcpdump -nn takes
 # minutes on a million packets), LIVE_BYTES (1 GiB), SMALL_BYTES (bytes sent in 100-byte writes,
-# 64 MiB), LESSON_RUNS (50), BATCH_SIZE (submissions graded in batch, 100), BATCH_RUNS (timed batch
+# 64 MiB), UNPRIVILEGED_BYTES (the bulk transfer again as uid 65534, 200 MiB), LESSON_RUNS (50), BATCH_SIZE (submissions graded in batch, 100), BATCH_RUNS (timed batch
 # gradings, 3), BATCH_JOBS (gradings at a time, socklab's default: 4 per CPU), SKIP_PEERS=1 (socklab
 # only, for a quick look).
 set -euo pipefail
@@ -19,6 +19,7 @@ RUNS=${RUNS:-5}
 PEER_RUNS=${PEER_RUNS:-1}
 LIVE_BYTES=${LIVE_BYTES:-1073741824}
 SMALL_BYTES=${SMALL_BYTES:-67108864}
+UNPRIVILEGED_BYTES=${UNPRIVILEGED_BYTES:-209715200}
 LESSON_RUNS=${LESSON_RUNS:-50}
 BATCH_SIZE=${BATCH_SIZE:-100}
 BATCH_RUNS=${BATCH_RUNS:-3}
@@ -103,6 +104,18 @@ done
 note "live capture completeness"
 target/release/examples/live_bench capture "$LIVE_BYTES" 65536 | tee "$results/live-bulk.txt" >&2
 target/release/examples/live_bench capture "$SMALL_BYTES" 100 nodelay | tee "$results/live-small.txt" >&2
+# The same bulk transfer as an unprivileged user: socklab then captures inside a user namespace, where
+# the kernel caps socket buffers (net.core.rmem_max) and only the memory-mapped ring keeps up.
+if [ "$(id -u)" = 0 ]; then
+  unprivileged_dir=$(mktemp -d)
+  chmod 755 "$unprivileged_dir"
+  cp target/release/examples/live_bench "$unprivileged_dir/"
+  (cd "$unprivileged_dir" && setpriv --reuid=65534 --regid=65534 --clear-groups -- \
+    ./live_bench capture "$UNPRIVILEGED_BYTES" 65536) | tee "$results/live-bulk-unprivileged.txt" >&2
+  rm -rf "$unprivileged_dir"
+else
+  target/release/examples/live_bench capture "$UNPRIVILEGED_BYTES" 65536 | tee "$results/live-bulk-unprivileged.txt" >&2
+fi
 
 note "lesson latency ($LESSON_RUNS runs)"
 hyperfine -N --warmup 3 --runs "$LESSON_RUNS" --export-json "$results/lesson.json" \
