@@ -6,7 +6,7 @@
 //! reading is the iterator's, byte for byte: same lengths accepted, same errors, same recovery; a
 //! test compares both on every short option string and on random ones.
 
-use super::error::{Bytes, DecodeError, FrameEndsInto, Layer};
+use super::error::{cold_error, Bytes, DecodeError, FrameEndsInto, Layer};
 use super::packet::{TcpFlags, TcpOptions, TcpSegment};
 use etherparse::TcpSlice;
 
@@ -33,6 +33,7 @@ const SACK_BLOCK_LEN: usize = 8;
 ///
 /// `bytes` are the captured segment bytes (never beyond what IP declares); `declared_len` is the segment
 /// length the IP header declares, which exceeds `bytes.len()` when the snap length cut the frame.
+#[inline(always)]
 pub fn decode_tcp(
     bytes: &[u8],
     offset: usize,
@@ -42,29 +43,84 @@ pub fn decode_tcp(
     let header_len = data_offset.map(|units| usize::from(units) * 4);
     if let (Some(units), Some(len)) = (data_offset, header_len) {
         if len < TCP_MIN_HEADER_LEN {
-            return Err(data_offset_too_small(offset, units, len));
+            return Err(cold_error(|| {
+                DecodeError::new(
+                    Layer::Tcp,
+                    offset + DATA_OFFSET_AT,
+                    format!(
+                        "the TCP data offset is {units}, which would make the header {len} bytes long; the \
+                         smallest TCP header is {TCP_MIN_HEADER_LEN} bytes (data offset 5)"
+                    ),
+                )
+            }));
         }
     }
     if declared_len < TCP_MIN_HEADER_LEN {
-        return Err(no_room_for_header(offset, declared_len));
+        return Err(cold_error(|| {
+            DecodeError::new(
+                Layer::Tcp,
+                offset,
+                format!(
+                    "the IP header leaves only {} for the TCP segment, but a TCP header is at least \
+                     {TCP_MIN_HEADER_LEN} bytes long",
+                    Bytes(declared_len)
+                ),
+            )
+        }));
     }
     if let (Some(units), Some(len)) = (data_offset, header_len) {
         if len > declared_len {
-            return Err(header_longer_than_segment(offset, units, len, declared_len));
+            return Err(cold_error(|| {
+                DecodeError::new(
+                    Layer::Tcp,
+                    offset + DATA_OFFSET_AT,
+                    format!(
+                        "the TCP header says it is {len} bytes long (data offset {units}), but the IP \
+                         header leaves only {} for the whole TCP segment",
+                        Bytes(declared_len)
+                    ),
+                )
+            }));
         }
     }
     let needed = header_len.unwrap_or(TCP_MIN_HEADER_LEN);
     if bytes.len() < needed {
-        return Err(header_cut_short(offset, data_offset, bytes.len()));
+        return Err(cold_error(|| {
+            let claim = match (data_offset, header_len) {
+                (Some(units), Some(len)) if units > 5 => {
+                    format!("the TCP header says it is {len} bytes long (data offset {units})")
+                }
+                _ => format!("a TCP header is at least {TCP_MIN_HEADER_LEN} bytes long"),
+            };
+            DecodeError::new(
+                Layer::Tcp,
+                offset,
+                format!("{claim}, but {}", FrameEndsInto(bytes.len())),
+            )
+        }));
     }
-    let tcp = TcpSlice::from_slice(bytes).map_err(|error| unreadable(offset, error))?;
-    let header = tcp.header_slice();
-    Ok(TcpSegment {
+    let tcp = TcpSlice::from_slice(bytes).map_err(|error| {
+        cold_error(|| {
+            DecodeError::new(
+                Layer::Tcp,
+                offset,
+                format!("the TCP header could not be read: {error}"),
+            )
+        })
+    })?;
+    Ok(segment(&tcp, declared_len))
+}
+
+/// The segment a checked header slice holds, `declared_len` being the segment length IP declares
+/// (at least the header's length).
+#[inline(always)]
+pub fn segment<'a>(tcp: &TcpSlice<'a>, declared_len: usize) -> TcpSegment<'a> {
+    TcpSegment {
         src_port: tcp.source_port(),
         dst_port: tcp.destination_port(),
         seq: tcp.sequence_number(),
         ack: tcp.acknowledgment_number(),
-        flags: flags_of(header),
+        flags: flags_of(tcp.header_slice()),
         window: tcp.window_size(),
         header_len: tcp.header_len() as u8,
         urgent_ptr: tcp.urgent_pointer(),
@@ -73,80 +129,7 @@ pub fn decode_tcp(
         payload_len: u32::try_from(declared_len.saturating_sub(tcp.header_len()))
             .unwrap_or(u32::MAX),
         payload: tcp.payload(),
-    })
-}
-
-#[cold]
-#[inline(never)]
-fn data_offset_too_small(offset: usize, units: u8, len: usize) -> DecodeError {
-    DecodeError::new(
-        Layer::Tcp,
-        offset + DATA_OFFSET_AT,
-        format!(
-            "the TCP data offset is {units}, which would make the header {len} bytes long; the \
-             smallest TCP header is {TCP_MIN_HEADER_LEN} bytes (data offset 5)"
-        ),
-    )
-}
-
-#[cold]
-#[inline(never)]
-fn no_room_for_header(offset: usize, declared_len: usize) -> DecodeError {
-    DecodeError::new(
-        Layer::Tcp,
-        offset,
-        format!(
-            "the IP header leaves only {} for the TCP segment, but a TCP header is at least \
-             {TCP_MIN_HEADER_LEN} bytes long",
-            Bytes(declared_len)
-        ),
-    )
-}
-
-#[cold]
-#[inline(never)]
-fn header_longer_than_segment(
-    offset: usize,
-    units: u8,
-    len: usize,
-    declared_len: usize,
-) -> DecodeError {
-    DecodeError::new(
-        Layer::Tcp,
-        offset + DATA_OFFSET_AT,
-        format!(
-            "the TCP header says it is {len} bytes long (data offset {units}), but the IP header \
-             leaves only {} for the whole TCP segment",
-            Bytes(declared_len)
-        ),
-    )
-}
-
-#[cold]
-#[inline(never)]
-fn header_cut_short(offset: usize, data_offset: Option<u8>, captured: usize) -> DecodeError {
-    let claim = match data_offset {
-        Some(units) if units > 5 => format!(
-            "the TCP header says it is {} bytes long (data offset {units})",
-            usize::from(units) * 4
-        ),
-        _ => format!("a TCP header is at least {TCP_MIN_HEADER_LEN} bytes long"),
-    };
-    DecodeError::new(
-        Layer::Tcp,
-        offset,
-        format!("{claim}, but {}", FrameEndsInto(captured)),
-    )
-}
-
-#[cold]
-#[inline(never)]
-fn unreadable(offset: usize, error: etherparse::err::tcp::HeaderSliceError) -> DecodeError {
-    DecodeError::new(
-        Layer::Tcp,
-        offset,
-        format!("the TCP header could not be read: {error}"),
-    )
+    }
 }
 
 /// The flag bits as they lie on the wire: NS is the lowest bit of byte 12, CWR ... FIN are byte 13,
@@ -166,7 +149,28 @@ fn flags_of(header: &[u8]) -> TcpFlags {
 /// 34) and that many bytes remain; otherwise it is malformed. Every option but EOL and NOP carries its
 /// own length, so a malformed or unknown one is skipped by it and reading carries on, as receivers (and
 /// tshark) do. Only a length that cannot be followed (below 2, or past the end) stops the reading.
+#[inline(always)]
 pub fn parse_options(options: &[u8]) -> TcpOptions {
+    // Most segments of a connection that negotiated timestamps carry exactly NOP, NOP, timestamps
+    // (RFC 7323 appendix A's layout, which Linux checks first the same way).
+    if let Ok(&[KIND_NOP, KIND_NOP, KIND_TIMESTAMPS, 10, v0, v1, v2, v3, e0, e1, e2, e3]) =
+        <&[u8; 2 + LEN_TIMESTAMPS]>::try_from(options)
+    {
+        return TcpOptions {
+            nop_count: 2,
+            timestamps: Some((
+                u32::from_be_bytes([v0, v1, v2, v3]),
+                u32::from_be_bytes([e0, e1, e2, e3]),
+            )),
+            ..TcpOptions::default()
+        };
+    }
+    read_options(options)
+}
+
+/// [`parse_options`] for any layout, one option after another.
+#[inline(never)]
+fn read_options(options: &[u8]) -> TcpOptions {
     let mut parsed = TcpOptions::default();
     let mut at = 0;
     while let Some(rest) = options.get(at..) {
@@ -365,6 +369,31 @@ mod tests {
                 ..TcpOptions::default()
             }
         );
+    }
+
+    #[test]
+    fn nop_nop_timestamps() {
+        let options = [1, 1, 8, 10, 0, 0, 0, 7, 0xff, 0, 0, 1];
+        let expected = TcpOptions {
+            nop_count: 2,
+            timestamps: Some((7, 0xff00_0001)),
+            ..TcpOptions::default()
+        };
+        assert_eq!(parse_options(&options), expected);
+        assert_eq!(parse_options_with_etherparse(&options), expected);
+        // The same layout with a wrong length byte, or one byte more, is read the long way.
+        for changed in [
+            &[1, 1, 8, 11, 0, 0, 0, 7, 0xff, 0, 0, 1][..],
+            &[1, 1, 8, 10, 0, 0, 0, 7, 0xff, 0, 0, 1, 0][..],
+            &[1, 1, 8, 10, 0, 0, 0, 7, 0xff, 0, 0, 1, 1, 1, 1, 1][..],
+            &[1, 1, 8, 10, 0, 0, 0, 7, 0xff, 0, 0][..],
+        ] {
+            assert_eq!(
+                parse_options(changed),
+                parse_options_with_etherparse(changed),
+                "{changed:?}"
+            );
+        }
     }
 
     #[test]
