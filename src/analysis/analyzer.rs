@@ -93,12 +93,13 @@ impl Analyzer {
     /// Analyses the next packet, in capture order.
     pub fn process(&mut self, packet: &Packet<'_>) -> Verdict {
         self.protocols.count(packet);
-        let verdict = match (&packet.ip, &packet.transport) {
-            (Some(ip), Transport::Tcp(segment)) => self.tcp(packet, ip, segment),
-            (Some(ip), Transport::Udp(datagram)) => self.udp(packet, ip, datagram),
-            (Some(ip), Transport::Icmp(message)) => self.icmp(ip, message),
-            _ => Verdict::default(),
-        };
+        let mut verdict = Verdict::default();
+        match (&packet.ip, &packet.transport) {
+            (Some(ip), Transport::Tcp(segment)) => self.tcp(packet, ip, segment, &mut verdict),
+            (Some(ip), Transport::Udp(datagram)) => verdict = self.udp(packet, ip, datagram),
+            (Some(ip), Transport::Icmp(message)) => verdict = self.icmp(ip, message),
+            _ => {}
+        }
         self.sweep_if_due(packet.timestamp);
         verdict
     }
@@ -144,7 +145,15 @@ impl Analyzer {
         self.live.len()
     }
 
-    fn tcp(&mut self, packet: &Packet<'_>, ip: &IpInfo, segment: &TcpSegment<'_>) -> Verdict {
+    /// Analyses a TCP segment into `verdict`, which starts empty (and stays so if the flow
+    /// cannot be tracked).
+    fn tcp(
+        &mut self,
+        packet: &Packet<'_>,
+        ip: &IpInfo,
+        segment: &TcpSegment<'_>,
+        verdict: &mut Verdict,
+    ) {
         let (key, sender) = FlowKey::new(
             FlowProtocol::Tcp,
             (ip.src, segment.src_port),
@@ -178,15 +187,14 @@ impl Analyzer {
             &mut live.tracker,
             self.listing.get_mut(FlowProtocol::Tcp, &mut live.record),
         ) else {
-            return Verdict::default();
+            return;
         };
-        let mut verdict = connection.process(segment, from, packet.number, record);
+        connection.process(segment, from, packet.number, record, verdict);
         verdict.flow = Some(record.info.id);
         verdict.new_flow = new_flow;
         if let Record::Unlisted(record) = &live.record {
             self.latest_unlisted = Some(record.info);
         }
-        verdict
     }
 
     fn udp(&mut self, packet: &Packet<'_>, ip: &IpInfo, datagram: &UdpDatagram<'_>) -> Verdict {
