@@ -8,6 +8,7 @@ const ICMP_HEADER_LEN: u32 = 8;
 
 impl ProtocolTotals {
     /// Adds one packet, split into link, IP and transport headers and payload.
+    #[inline]
     pub(super) fn add(&mut self, packet: &Packet<'_>) {
         let link = u32::from(packet.link.header_len);
         let ip = packet.ip.as_ref().map_or(0, |ip| u32::from(ip.header_len));
@@ -34,6 +35,7 @@ impl ProtocolTotals {
 
 impl ProtocolSummary {
     /// Counts a decoded packet under its protocol (ICMPv6 counts as ICMP; anything else as other).
+    #[inline]
     pub(super) fn count(&mut self, packet: &Packet<'_>) {
         let totals = match (&packet.transport, &packet.ip) {
             (Transport::Tcp(_), Some(_)) => &mut self.tcp,
