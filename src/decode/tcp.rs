@@ -153,8 +153,10 @@ fn flags_of(header: &[u8]) -> TcpFlags {
 pub fn parse_options(options: &[u8]) -> TcpOptions {
     // Most segments of a connection that negotiated timestamps carry exactly NOP, NOP, timestamps
     // (RFC 7323 appendix A's layout, which Linux checks first the same way).
-    if let Ok(&[KIND_NOP, KIND_NOP, KIND_TIMESTAMPS, 10, v0, v1, v2, v3, e0, e1, e2, e3]) =
-        <&[u8; 2 + LEN_TIMESTAMPS]>::try_from(options)
+    const TIMESTAMPS_LENGTH_BYTE: u8 = LEN_TIMESTAMPS as u8;
+    if let Ok(
+        &[KIND_NOP, KIND_NOP, KIND_TIMESTAMPS, TIMESTAMPS_LENGTH_BYTE, v0, v1, v2, v3, e0, e1, e2, e3],
+    ) = <&[u8; 2 + LEN_TIMESTAMPS]>::try_from(options)
     {
         return TcpOptions {
             nop_count: 2,
