@@ -120,7 +120,8 @@ impl Analyzer {
 
     /// Analyses the next packet, in capture order.
     ///
-    /// Inlined: the verdict (168 bytes) is then built in the caller's frame, not copied out of this one.
+    /// Inlined: the verdict (168 bytes) is then built in the caller's frame, not copied out of
+    /// this one.
     #[inline]
     pub fn process(&mut self, packet: &Packet<'_>) -> Verdict {
         let mut verdict = Verdict::default();
