@@ -28,7 +28,8 @@ pub(super) fn decode<'a>(frame: &Frame<'a>) -> Option<Packet<'a>> {
     let data = frame.data;
     let ethernet = Ethernet2Slice::from_slice_without_fcs(data).ok()?;
     let ether_type = ethernet.ether_type();
-    // As the general decoder counts it: what the frame had on the wire, never below what was captured.
+    // As the general decoder counts it: what the frame had on the wire, never below what was
+    // captured.
     let wire_len = usize::try_from(frame.original_len)
         .unwrap_or(usize::MAX)
         .max(data.len());
@@ -74,9 +75,9 @@ pub(super) fn decode<'a>(frame: &Frame<'a>) -> Option<Packet<'a>> {
 /// An IPv4 packet without options (IHL 5), its header captured whole, a total length between the
 /// header's length and what the frame carried, no fragmentation and no authentication header.
 ///
-/// Options are left to the general way on purpose: with the header length a constant, the address of
-/// the transport header does not depend on this header's first byte, so on a frame not yet in the
-/// cache the processor can fetch both at once instead of one after the other.
+/// Options are left to the general way on purpose: with the header length a constant, the address
+/// of the transport header does not depend on this header's first byte, so on a frame not yet in
+/// the cache the processor can fetch both at once instead of one after the other.
 #[inline(always)]
 fn ipv4(bytes: &[u8], wire_len: usize) -> Option<IpLayer<'_>> {
     /// Version 4, header length 5 × 4 bytes.
@@ -249,7 +250,7 @@ mod tests {
         for seed in seeds() {
             let accepted = agrees_with_the_general_decoder(&frame(&seed, seed.len() as u32));
             assert!(accepted, "{seed:?}");
-            // Cut by the snap length inside the payload: still this path, the declared lengths kept.
+            // Cut by the snap length inside the payload: still this path, declared lengths kept.
             let packet = decode(&frame(&seed, seed.len() as u32)).unwrap();
             if packet.payload_len() >= 3 {
                 let cut = frame(&seed[..seed.len() - 3], seed.len() as u32);
