@@ -8,15 +8,18 @@
 //! Time is the benchmark thread's CPU time (`CLOCK_THREAD_CPUTIME_ID`), not wall-clock time: on a shared
 //! machine, wall time also counts the moments other processes held the CPU. On an idle machine the two
 //! agree.
+//!
+//! `PIPELINE_PROFILE=ROUNDS cargo bench --bench pipeline` skips criterion and runs decode + analysis
+//! `ROUNDS` times over the frames, then decode alone as often: a fixed amount of work for
+//! `valgrind --tool=callgrind` (the inclusive costs of `decode::decode` and `Analyzer::process`, divided
+//! by `ROUNDS × PACKETS`, are the instructions per packet of each stage).
 
 #[path = "support/traffic.rs"]
 #[allow(dead_code)] // `conversations_started` is for the generator
 mod traffic;
 
 use criterion::measurement::{Measurement, ValueFormatter, WallTime};
-use criterion::{
-    criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,
-};
+use criterion::{criterion_group, BenchmarkId, Criterion, SamplingMode, Throughput};
 use socklab::analysis::Analyzer;
 use socklab::capture::{CaptureStats, CaptureWriter, Frame, LinkType, Timestamp};
 use socklab::decode;
@@ -118,6 +121,38 @@ impl Measurement for ThreadCpuTime {
     }
 }
 
+/// Decode + analysis of every frame with a fresh analyzer, as the `decode_analysis` stage.
+#[inline(never)]
+fn decode_and_analyse(frames: &Frames) -> usize {
+    let mut analyzer = Analyzer::new();
+    frames.each(|frame| match decode::decode(frame) {
+        Ok(packet) => {
+            black_box(analyzer.process(&packet));
+        }
+        Err(_) => analyzer.note_undecodable(),
+    });
+    black_box(analyzer.tracked_flows())
+}
+
+/// The fixed-work run for callgrind (see the top of this file).
+fn profile(rounds: usize) {
+    let frames = Frames::generate(PACKETS);
+    for _ in 0..rounds {
+        decode_and_analyse(&frames);
+    }
+    for _ in 0..rounds {
+        decode_only(&frames);
+    }
+}
+
+/// Decode alone, as the `decode` stage.
+#[inline(never)]
+fn decode_only(frames: &Frames) {
+    frames.each(|frame| {
+        let _ = black_box(decode::decode(frame));
+    })
+}
+
 fn stages(c: &mut Criterion<ThreadCpuTime>) {
     let frames = Frames::generate(PACKETS);
     let mut group = c.benchmark_group("per_packet");
@@ -129,23 +164,10 @@ fn stages(c: &mut Criterion<ThreadCpuTime>) {
         .measurement_time(Duration::from_secs(4));
 
     group.bench_function(BenchmarkId::from_parameter("decode"), |b| {
-        b.iter(|| {
-            frames.each(|frame| {
-                let _ = black_box(decode::decode(frame));
-            })
-        })
+        b.iter(|| decode_only(&frames))
     });
     group.bench_function(BenchmarkId::from_parameter("decode_analysis"), |b| {
-        b.iter(|| {
-            let mut analyzer = Analyzer::new();
-            frames.each(|frame| match decode::decode(frame) {
-                Ok(packet) => {
-                    black_box(analyzer.process(&packet));
-                }
-                Err(_) => analyzer.note_undecodable(),
-            });
-            black_box(analyzer.tracked_flows())
-        })
+        b.iter(|| decode_and_analyse(&frames))
     });
     group.bench_function(BenchmarkId::from_parameter("pipeline_json"), |b| {
         b.iter(|| run_pipeline(&frames, &mut JsonRenderer::new(null_output())))
@@ -166,4 +188,14 @@ criterion_group! {
     config = Criterion::default().with_measurement(ThreadCpuTime);
     targets = stages
 }
-criterion_main!(benches);
+fn main() {
+    if let Some(rounds) = std::env::var("PIPELINE_PROFILE")
+        .ok()
+        .and_then(|rounds| rounds.parse().ok())
+    {
+        profile(rounds);
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

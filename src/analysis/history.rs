@@ -49,46 +49,61 @@ impl Letter {
 pub(super) struct History {
     letters: [u8; CAPACITY],
     len: u8,
+    /// The letters already in `letters`, one bit each (see [`bit`]): every packet records a
+    /// letter, and nearly always one already there, so that test must be cheap.
+    seen: u32,
 }
+
+/// The bit of `letter` from `from` in [`History::seen`]. S and H share one bit per direction.
+fn bit(from: Role, letter: Letter) -> u32 {
+    let slot = match letter {
+        Letter::Syn | Letter::SynAck => 0,
+        Letter::Ack => 1,
+        Letter::Data => 2,
+        Letter::Fin => 3,
+        Letter::Rst => 4,
+        Letter::Retransmission => 5,
+        Letter::ZeroWindow => 6,
+        Letter::FinRst => 7,
+        Letter::MultiFlag => 8,
+    };
+    let direction = match from {
+        Role::Client => 0,
+        Role::Server => 1,
+    };
+    1 << (slot * 2 + direction)
+}
+
+/// The bit of '^', after every letter's.
+const FLIP_BIT: u32 = 1 << 18;
 
 impl History {
     /// Records `letter` from `from`, unless that direction already has it. As in Zeek, S and H
     /// share one "SYN seen" slot per direction.
     pub fn record(&mut self, from: Role, letter: Letter) {
+        let bit = bit(from, letter);
+        if self.seen & bit != 0 {
+            return;
+        }
         let byte = match from {
             Role::Client => letter.upper(),
             Role::Server => letter.upper().to_ascii_lowercase(),
         };
-        let already = match letter {
-            Letter::Syn | Letter::SynAck => {
-                let (syn, syn_ack) = match from {
-                    Role::Client => (b'S', b'H'),
-                    Role::Server => (b's', b'h'),
-                };
-                self.has(syn) || self.has(syn_ack)
-            }
-            _ => self.has(byte),
-        };
-        if !already {
-            self.push(byte);
-        }
+        self.push(byte, bit);
     }
 
     /// Zeek's '^': the roles were swapped from "sender of the first packet" (a SYN-ACK came first).
     pub fn record_flip(&mut self) {
-        if !self.has(b'^') {
-            self.push(b'^');
+        if self.seen & FLIP_BIT == 0 {
+            self.push(b'^', FLIP_BIT);
         }
     }
 
-    fn has(&self, byte: u8) -> bool {
-        self.letters[..self.len as usize].contains(&byte)
-    }
-
-    fn push(&mut self, byte: u8) {
+    fn push(&mut self, byte: u8, bit: u32) {
         if let Some(slot) = self.letters.get_mut(self.len as usize) {
             *slot = byte;
             self.len += 1;
+            self.seen |= bit;
         }
     }
 

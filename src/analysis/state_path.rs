@@ -15,7 +15,8 @@ impl StatePath {
     /// Appends `state` unless it is already on the path (a side never truly returns to a state
     /// within one connection; a repeat would only come from an odd capture).
     pub fn record(&mut self, state: TcpState) {
-        if self.iter().any(|seen| seen == state) {
+        // Most packets leave a side where it was: the last state answers without a walk.
+        if self.last() == Some(state) || self.iter().any(|seen| seen == state) {
             return;
         }
         if let Some(slot) = self.states.get_mut(self.len as usize) {
@@ -25,7 +26,8 @@ impl StatePath {
     }
 
     pub fn last(&self) -> Option<TcpState> {
-        self.iter().last()
+        let last = usize::from(self.len).checked_sub(1)?;
+        self.states.get(last).copied().flatten()
     }
 
     /// Rewrites the last state when a later packet proves it was never entered.

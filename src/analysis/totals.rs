@@ -8,11 +8,12 @@ const ICMP_HEADER_LEN: u32 = 8;
 
 impl ProtocolTotals {
     /// Adds one packet, split into link, IP and transport headers and payload.
+    #[inline]
     pub(super) fn add(&mut self, packet: &Packet<'_>) {
         let link = u32::from(packet.link.header_len);
-        let ip = packet.ip.map_or(0, |ip| u32::from(ip.header_len));
+        let ip = packet.ip.as_ref().map_or(0, |ip| u32::from(ip.header_len));
         let transport = packet.transport_header_len();
-        let payload = match (&packet.transport, packet.ip) {
+        let payload = match (&packet.transport, &packet.ip) {
             // The decoder reports no ICMP payload; what follows the 8-byte header (the quoted
             // datagram, an echo's data) is the IP payload minus that header.
             (Transport::Icmp(_), Some(ip)) => ip
@@ -34,8 +35,9 @@ impl ProtocolTotals {
 
 impl ProtocolSummary {
     /// Counts a decoded packet under its protocol (ICMPv6 counts as ICMP; anything else as other).
+    #[inline]
     pub(super) fn count(&mut self, packet: &Packet<'_>) {
-        let totals = match (&packet.transport, packet.ip) {
+        let totals = match (&packet.transport, &packet.ip) {
             (Transport::Tcp(_), Some(_)) => &mut self.tcp,
             (Transport::Udp(_), Some(_)) => &mut self.udp,
             (Transport::Icmp(_), Some(_)) => &mut self.icmp,

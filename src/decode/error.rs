@@ -46,6 +46,14 @@ impl DecodeError {
     }
 }
 
+/// Builds an error out of line: the sentence's formatting stays off the success path, which then
+/// fits in fewer registers and instructions. Wrap each `DecodeError::new` of a hot function in it.
+#[cold]
+#[inline(never)]
+pub(crate) fn cold_error(build: impl FnOnce() -> DecodeError) -> DecodeError {
+    build()
+}
+
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(

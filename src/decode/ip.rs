@@ -6,13 +6,15 @@
 //!   declared lengths are kept and only the captured bytes are sliced;
 //! - a length field claims more than the frame carried on the wire: the header is wrong, an error.
 
-use super::error::{Bytes, DecodeError, FrameEndsInto, Layer};
+use super::error::{cold_error, Bytes, DecodeError, FrameEndsInto, Layer};
 use super::link::NetworkKind;
 use super::packet::{IpInfo, IpVersion};
 use etherparse::err::ip::{HeaderError as IpHeaderError, LaxHeaderSliceError};
 use etherparse::err::ipv6_exts::{HeaderError as ExtHeaderError, HeaderSliceError};
 use etherparse::err::{Layer as EtherLayer, LenError};
-use etherparse::{IpNumber, Ipv6ExtensionsSlice, LaxIpSlice, LaxIpv4Slice, LaxIpv6Slice};
+use etherparse::{
+    IpNumber, Ipv4HeaderSlice, Ipv6ExtensionsSlice, Ipv6HeaderSlice, LaxIpSlice, LaxIpv6Slice,
+};
 
 pub const IPV4_MIN_HEADER_LEN: usize = 20;
 pub const IPV6_HEADER_LEN: usize = 40;
@@ -37,6 +39,7 @@ pub struct IpLayer<'a> {
 ///
 /// `bytes` are the captured bytes from there on; `wire_len` is how many bytes the frame had on the wire
 /// from there on (at least `bytes.len()`; more when the snap length cut the frame).
+#[inline]
 pub fn decode_ip(
     announced: NetworkKind,
     bytes: &[u8],
@@ -45,35 +48,41 @@ pub fn decode_ip(
 ) -> Result<IpLayer<'_>, DecodeError> {
     let wire_len = wire_len.max(bytes.len());
     let Some(&first) = bytes.first() else {
-        return Err(DecodeError::new(
-            Layer::Ip,
-            offset,
-            format!(
-                "the link layer announces {}, but the frame ends right where the IP header should start",
-                announced_name(announced)
-            ),
-        ));
+        return Err(cold_error(|| {
+            DecodeError::new(
+                Layer::Ip,
+                offset,
+                format!(
+                    "the link layer announces {}, but the frame ends right where the IP header should start",
+                    announced_name(announced)
+                ),
+            )
+        }));
     };
     let version = first >> 4;
     match (announced, version) {
         (NetworkKind::Ipv4 | NetworkKind::AnyIp, 4) => decode_ipv4(bytes, offset, wire_len),
         (NetworkKind::Ipv6 | NetworkKind::AnyIp, 6) => decode_ipv6(bytes, offset, wire_len),
-        (NetworkKind::AnyIp, _) => Err(DecodeError::new(
-            Layer::Ip,
-            offset,
-            format!(
-                "a raw IP frame starts with the IP version in its first 4 bits, but they say {version}; \
-                 only 4 (IPv4) and 6 (IPv6) exist"
-            ),
-        )),
-        _ => Err(DecodeError::new(
-            Layer::Ip,
-            offset,
-            format!(
-                "the link layer announces {}, but the IP version field (the first 4 bits) says {version}",
-                announced_name(announced)
-            ),
-        )),
+        (NetworkKind::AnyIp, _) => Err(cold_error(|| {
+            DecodeError::new(
+                Layer::Ip,
+                offset,
+                format!(
+                    "a raw IP frame starts with the IP version in its first 4 bits, but they say {version}; \
+                     only 4 (IPv4) and 6 (IPv6) exist"
+                ),
+            )
+        })),
+        _ => Err(cold_error(|| {
+            DecodeError::new(
+                Layer::Ip,
+                offset,
+                format!(
+                    "the link layer announces {}, but the IP version field (the first 4 bits) says {version}",
+                    announced_name(announced)
+                ),
+            )
+        })),
     }
 }
 
@@ -85,18 +94,21 @@ fn announced_name(announced: NetworkKind) -> &'static str {
     }
 }
 
+#[inline]
 fn decode_ipv4(bytes: &[u8], offset: usize, wire_len: usize) -> Result<IpLayer<'_>, DecodeError> {
     let ihl = bytes.first().map_or(0, |byte| byte & 0x0f);
     let header_len = usize::from(ihl) * 4;
     if header_len < IPV4_MIN_HEADER_LEN {
-        return Err(DecodeError::new(
-            Layer::Ip,
-            offset,
-            format!(
-                "the IPv4 header length field (IHL) is {ihl}, which would make the header {header_len} bytes \
-                 long; the smallest IPv4 header is {IPV4_MIN_HEADER_LEN} bytes (IHL 5)"
-            ),
-        ));
+        return Err(cold_error(|| {
+            DecodeError::new(
+                Layer::Ip,
+                offset,
+                format!(
+                    "the IPv4 header length field (IHL) is {ihl}, which would make the header {header_len} bytes \
+                     long; the smallest IPv4 header is {IPV4_MIN_HEADER_LEN} bytes (IHL 5)"
+                ),
+            )
+        }));
     }
     if bytes.len() < header_len {
         let claim = if ihl == 5 {
@@ -104,11 +116,13 @@ fn decode_ipv4(bytes: &[u8], offset: usize, wire_len: usize) -> Result<IpLayer<'
         } else {
             format!("the IPv4 header says it is {header_len} bytes long (IHL {ihl}, so it carries options)")
         };
-        return Err(DecodeError::new(
-            Layer::Ip,
-            offset,
-            format!("{claim}, but {}", FrameEndsInto(bytes.len())),
-        ));
+        return Err(cold_error(|| {
+            DecodeError::new(
+                Layer::Ip,
+                offset,
+                format!("{claim}, but {}", FrameEndsInto(bytes.len())),
+            )
+        }));
     }
     let total_len_field = usize::from(read_u16_be(bytes, 2));
     // Linux leaves the total length 0 on oversized segments it lets the NIC split (TSO/GSO);
@@ -119,36 +133,64 @@ fn decode_ipv4(bytes: &[u8], offset: usize, wire_len: usize) -> Result<IpLayer<'
         total_len_field
     };
     if total_len_field != 0 && total_len_field < header_len {
-        return Err(DecodeError::new(
-            Layer::Ip,
-            offset + 2,
-            format!(
-                "the IPv4 total length field says the whole packet is {}, which is shorter than its own \
-                 {header_len}-byte header",
-                Bytes(total_len_field)
-            ),
-        ));
+        return Err(cold_error(|| {
+            DecodeError::new(
+                Layer::Ip,
+                offset + 2,
+                format!(
+                    "the IPv4 total length field says the whole packet is {}, which is shorter than its own \
+                     {header_len}-byte header",
+                    Bytes(total_len_field)
+                ),
+            )
+        }));
     }
     if declared > wire_len {
-        return Err(DecodeError::new(
-            Layer::Ip,
-            offset + 2,
-            format!(
-                "the IPv4 total length field says the packet is {declared} bytes long, but the frame carried \
-                 only {} after the link-layer header, so the length field is wrong",
-                Bytes(wire_len)
-            ),
-        ));
+        return Err(cold_error(|| {
+            DecodeError::new(
+                Layer::Ip,
+                offset + 2,
+                format!(
+                    "the IPv4 total length field says the packet is {declared} bytes long, but the frame carried \
+                     only {} after the link-layer header, so the length field is wrong",
+                    Bytes(wire_len)
+                ),
+            )
+        }));
     }
     let sliced = bounded(bytes, declared);
+    // The usual packet carries no authentication header: its payload starts right after the header,
+    // as etherparse's lax slicer would find (the checks above leave it nothing else to decide).
+    match Ipv4HeaderSlice::from_slice(sliced) {
+        Ok(header) if header.protocol() != IpNumber::AUTHENTICATION_HEADER => {
+            let payload = sliced.get(header_len..).unwrap_or_default();
+            let protocol = header.protocol().0;
+            Ok(ipv4_layer(&header, 0, protocol, payload, offset, declared))
+        }
+        _ => ipv4_with_auth_header(bytes, sliced, offset, declared),
+    }
+}
+
+/// The rest of IPv4 (an authentication header after the header), through etherparse's lax slicer.
+/// `sliced` is `bytes` bounded by the length the header declares, `declared`.
+#[inline(never)]
+fn ipv4_with_auth_header<'a>(
+    bytes: &'a [u8],
+    sliced: &'a [u8],
+    offset: usize,
+    declared: usize,
+) -> Result<IpLayer<'a>, DecodeError> {
     let (ip, ext_error) = LaxIpSlice::from_slice(sliced).map_err(|e| unexpected(e, offset))?;
     let LaxIpSlice::Ipv4(ipv4) = ip else {
-        return Err(DecodeError::new(
-            Layer::Ip,
-            offset,
-            "etherparse read an IPv6 header where the version field says 4",
-        ));
+        return Err(cold_error(|| {
+            DecodeError::new(
+                Layer::Ip,
+                offset,
+                "etherparse read an IPv6 header where the version field says 4",
+            )
+        }));
     };
+    let header_len = usize::from(ipv4.header().ihl()) * 4;
     if let Some((error, layer)) = ext_error {
         return Err(extension_error(
             error,
@@ -158,16 +200,32 @@ fn decode_ipv4(bytes: &[u8], offset: usize, wire_len: usize) -> Result<IpLayer<'
             bytes.len().saturating_sub(header_len),
         ));
     }
-    Ok(ipv4_layer(&ipv4, offset, declared))
+    let auth_len = ipv4.extensions().auth.map_or(0, |auth| auth.slice().len());
+    let payload = ipv4.payload();
+    Ok(ipv4_layer(
+        &ipv4.header(),
+        auth_len,
+        payload.ip_number.0,
+        payload.payload,
+        offset,
+        declared,
+    ))
 }
 
-fn ipv4_layer<'a>(ipv4: &LaxIpv4Slice<'a>, offset: usize, declared: usize) -> IpLayer<'a> {
-    let header = ipv4.header();
+/// The IPv4 layer, given its header, the length of any authentication header after it, the protocol
+/// of the payload and the captured payload bytes.
+#[inline(always)]
+pub fn ipv4_layer<'a>(
+    header: &Ipv4HeaderSlice<'_>,
+    auth_len: usize,
+    protocol: u8,
+    payload: &'a [u8],
+    offset: usize,
+    declared: usize,
+) -> IpLayer<'a> {
     let header_len = usize::from(header.ihl()) * 4;
-    let auth_len = ipv4.extensions().auth.map_or(0, |auth| auth.slice().len());
     let payload_start = header_len + auth_len;
     let fragment_offset = header.fragments_offset().value();
-    let payload = ipv4.payload();
     IpLayer {
         info: IpInfo {
             version: IpVersion::V4,
@@ -176,28 +234,31 @@ fn ipv4_layer<'a>(ipv4: &LaxIpv4Slice<'a>, offset: usize, declared: usize) -> Ip
             header_len: header_len as u16,
             total_len: saturating_u32(declared),
             ttl: header.ttl(),
-            protocol: payload.ip_number.0,
+            protocol,
             identification: header.identification(),
             dont_fragment: header.dont_fragment(),
             is_fragment: header.more_fragments() || fragment_offset != 0,
         },
         payload_offset: offset + payload_start,
         payload_len: declared.saturating_sub(payload_start),
-        payload: payload.payload,
+        payload,
         later_fragment: fragment_offset != 0,
     }
 }
 
+#[inline]
 fn decode_ipv6(bytes: &[u8], offset: usize, wire_len: usize) -> Result<IpLayer<'_>, DecodeError> {
     if bytes.len() < IPV6_HEADER_LEN {
-        return Err(DecodeError::new(
-            Layer::Ip,
-            offset,
-            format!(
-                "an IPv6 header is always {IPV6_HEADER_LEN} bytes long, but {}",
-                FrameEndsInto(bytes.len())
-            ),
-        ));
+        return Err(cold_error(|| {
+            DecodeError::new(
+                Layer::Ip,
+                offset,
+                format!(
+                    "an IPv6 header is always {IPV6_HEADER_LEN} bytes long, but {}",
+                    FrameEndsInto(bytes.len())
+                ),
+            )
+        }));
     }
     let payload_len_field = usize::from(read_u16_be(bytes, 4));
     let next_header = bytes.get(6).copied().unwrap_or(NO_NEXT_HEADER);
@@ -209,25 +270,56 @@ fn decode_ipv6(bytes: &[u8], offset: usize, wire_len: usize) -> Result<IpLayer<'
         IPV6_HEADER_LEN + payload_len_field
     };
     if declared > wire_len {
-        return Err(DecodeError::new(
-            Layer::Ip,
-            offset + 4,
-            format!(
-                "the IPv6 payload length field says {} follow the {IPV6_HEADER_LEN}-byte header, but the \
-                 frame carried only {} after it, so the length field is wrong",
-                Bytes(payload_len_field),
-                Bytes(wire_len.saturating_sub(IPV6_HEADER_LEN))
-            ),
-        ));
+        return Err(cold_error(|| {
+            DecodeError::new(
+                Layer::Ip,
+                offset + 4,
+                format!(
+                    "the IPv6 payload length field says {} follow the {IPV6_HEADER_LEN}-byte header, but the \
+                     frame carried only {} after it, so the length field is wrong",
+                    Bytes(payload_len_field),
+                    Bytes(wire_len.saturating_sub(IPV6_HEADER_LEN))
+                ),
+            )
+        }));
     }
     let sliced = bounded(bytes, declared);
+    // The usual packet has no extension headers: a transport header follows the fixed header directly.
+    match Ipv6HeaderSlice::from_slice(sliced) {
+        Ok(header)
+            if matches!(
+                header.next_header(),
+                IpNumber::TCP | IpNumber::UDP | IpNumber::IPV6_ICMP
+            ) =>
+        {
+            let payload = sliced.get(IPV6_HEADER_LEN..).unwrap_or_default();
+            let protocol = header.next_header().0;
+            Ok(ipv6_without_extensions(
+                &header, protocol, payload, offset, declared,
+            ))
+        }
+        _ => ipv6_with_extensions(bytes, sliced, offset, declared),
+    }
+}
+
+/// The rest of IPv6 (extension headers, or no transport socklab reads), through etherparse's lax
+/// slicer. `sliced` is `bytes` bounded by the length the header declares, `declared`.
+#[inline(never)]
+fn ipv6_with_extensions<'a>(
+    bytes: &'a [u8],
+    sliced: &'a [u8],
+    offset: usize,
+    declared: usize,
+) -> Result<IpLayer<'a>, DecodeError> {
     let (ip, ext_error) = LaxIpSlice::from_slice(sliced).map_err(|e| unexpected(e, offset))?;
     let LaxIpSlice::Ipv6(ipv6) = ip else {
-        return Err(DecodeError::new(
-            Layer::Ip,
-            offset,
-            "etherparse read an IPv4 header where the version field says 6",
-        ));
+        return Err(cold_error(|| {
+            DecodeError::new(
+                Layer::Ip,
+                offset,
+                "etherparse read an IPv4 header where the version field says 6",
+            )
+        }));
     };
     if let Some((error, layer)) = ext_error {
         // The extension headers read so far are complete; the failing one starts right after them.
@@ -241,6 +333,35 @@ fn decode_ipv6(bytes: &[u8], offset: usize, wire_len: usize) -> Result<IpLayer<'
         ));
     }
     Ok(ipv6_layer(&ipv6, offset, declared))
+}
+
+/// An IPv6 packet whose fixed header names a transport directly (what `ipv6_layer` gives for it).
+#[inline(always)]
+pub fn ipv6_without_extensions<'a>(
+    header: &Ipv6HeaderSlice<'_>,
+    protocol: u8,
+    payload: &'a [u8],
+    offset: usize,
+    declared: usize,
+) -> IpLayer<'a> {
+    IpLayer {
+        info: IpInfo {
+            version: IpVersion::V6,
+            src: header.source_addr().into(),
+            dst: header.destination_addr().into(),
+            header_len: IPV6_HEADER_LEN as u16,
+            total_len: saturating_u32(declared),
+            ttl: header.hop_limit(),
+            protocol,
+            identification: 0,
+            dont_fragment: false,
+            is_fragment: false,
+        },
+        payload_offset: offset + IPV6_HEADER_LEN,
+        payload_len: declared.saturating_sub(IPV6_HEADER_LEN),
+        payload,
+        later_fragment: false,
+    }
 }
 
 fn ipv6_layer<'a>(ipv6: &LaxIpv6Slice<'a>, offset: usize, declared: usize) -> IpLayer<'a> {

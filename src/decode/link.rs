@@ -5,7 +5,7 @@
 //! hardware type is ARPHRD_LOOPBACK (772), which is exactly what `tcpdump -i any` writes for `lo`,
 //! and it has no SLL2 or loopback support at all.
 
-use super::error::{Bytes, DecodeError, FrameEndsInto, Layer};
+use super::error::{cold_error, Bytes, DecodeError, FrameEndsInto, Layer};
 use super::packet::LinkInfo;
 use crate::capture::LinkType;
 use etherparse::{EtherType, Ethernet2Slice, SingleVlanSlice};
@@ -48,6 +48,7 @@ pub struct LinkLayer<'a> {
 }
 
 /// Splits a frame into its link-layer header and the network-layer bytes after it.
+#[inline]
 pub fn split_link(link_type: LinkType, data: &[u8]) -> Result<LinkLayer<'_>, DecodeError> {
     match link_type {
         LinkType::Ethernet => ethernet(data),
@@ -64,17 +65,20 @@ pub fn split_link(link_type: LinkType, data: &[u8]) -> Result<LinkLayer<'_>, Dec
         LinkType::RawIp => Ok(bare_ip(link_type, NetworkKind::AnyIp, data)),
         LinkType::Ipv4 => Ok(bare_ip(link_type, NetworkKind::Ipv4, data)),
         LinkType::Ipv6 => Ok(bare_ip(link_type, NetworkKind::Ipv6, data)),
-        LinkType::Other(value) => Err(DecodeError::new(
-            Layer::Link,
-            0,
-            format!(
-                "the capture uses link type {value}, which socklab cannot decode; it reads Ethernet, \
-                 Linux cooked (SLL and SLL2), raw IP and BSD/OpenBSD loopback captures"
-            ),
-        )),
+        LinkType::Other(value) => Err(cold_error(|| {
+            DecodeError::new(
+                Layer::Link,
+                0,
+                format!(
+                    "the capture uses link type {value}, which socklab cannot decode; it reads Ethernet, \
+                     Linux cooked (SLL and SLL2), raw IP and BSD/OpenBSD loopback captures"
+                ),
+            )
+        })),
     }
 }
 
+#[inline]
 fn ethernet(data: &[u8]) -> Result<LinkLayer<'_>, DecodeError> {
     let ethernet = Ethernet2Slice::from_slice_without_fcs(data).map_err(|_| {
         DecodeError::new(
@@ -103,19 +107,22 @@ fn cooked_protocol(
     name: &str,
 ) -> Result<u16, DecodeError> {
     if data.len() < header_len {
-        return Err(DecodeError::new(
-            Layer::Link,
-            0,
-            format!(
-                "a {name} header is {header_len} bytes long, but the frame is only {} long",
-                Bytes(data.len())
-            ),
-        ));
+        return Err(cold_error(|| {
+            DecodeError::new(
+                Layer::Link,
+                0,
+                format!(
+                    "a {name} header is {header_len} bytes long, but the frame is only {} long",
+                    Bytes(data.len())
+                ),
+            )
+        }));
     }
     Ok(read_u16_be(data, protocol_at).unwrap_or(0))
 }
 
 /// Walks any VLAN tags after an EtherType (counting 4 bytes per tag), then names the network layer.
+#[inline]
 fn after_ether_type(
     link_type: LinkType,
     header_len: usize,
@@ -179,14 +186,16 @@ fn loopback(
         .get(..LOOPBACK_HEADER_LEN)
         .and_then(|bytes| <[u8; 4]>::try_from(bytes).ok())
     else {
-        return Err(DecodeError::new(
-            Layer::Link,
-            0,
-            format!(
-                "a loopback header is a {LOOPBACK_HEADER_LEN}-byte address family, but the frame is only {} long",
-                Bytes(data.len())
-            ),
-        ));
+        return Err(cold_error(|| {
+            DecodeError::new(
+                Layer::Link,
+                0,
+                format!(
+                    "a loopback header is a {LOOPBACK_HEADER_LEN}-byte address family, but the frame is only {} long",
+                    Bytes(data.len())
+                ),
+            )
+        }));
     };
     let network = match family_of(header) {
         Some(AF_INET) => NetworkKind::Ipv4,

@@ -8,6 +8,7 @@
 //!
 //! The success path allocates nothing: every field is copied or borrowed from the frame.
 
+mod common_case;
 mod error;
 mod icmp;
 mod ip;
@@ -35,6 +36,15 @@ const PROTOCOL_ICMPV6: u8 = 58;
 
 /// Decodes one frame.
 pub fn decode<'a>(frame: &Frame<'a>) -> Result<Packet<'a>, DecodeError> {
+    match common_case::decode(frame) {
+        Some(packet) => Ok(packet),
+        None => decode_any(frame),
+    }
+}
+
+/// Decodes any frame, layer by layer (`decode` tries the common shape first, see `common_case`).
+#[inline(never)]
+fn decode_any<'a>(frame: &Frame<'a>) -> Result<Packet<'a>, DecodeError> {
     let data = frame.data;
     let link = link::split_link(frame.link_type, data)?;
     // What the frame had on the wire; a capture file may claim less than it stored, so never below that.

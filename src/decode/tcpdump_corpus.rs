@@ -187,6 +187,25 @@ fn every_frame_of_every_capture_decodes_or_explains_itself() {
 }
 
 #[test]
+fn the_common_case_path_agrees_with_the_general_decoder_on_every_frame() {
+    let Some(dir) = corpus_dir() else { return };
+    let mut accepted = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|ext| ext != "pcap") {
+            continue;
+        }
+        let capture = Capture::read(&path);
+        for index in 0..capture.records.len() {
+            if common_case::agrees_with_the_general_decoder(&capture.frame(index)) {
+                accepted += 1;
+            }
+        }
+    }
+    assert!(accepted > 50, "only {accepted} frames took the common path");
+}
+
+#[test]
 fn tcp_flags_and_lengths_agree_with_tcpdump() {
     let Some(dir) = corpus_dir() else { return };
     let mut compared = 0;

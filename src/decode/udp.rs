@@ -1,6 +1,6 @@
 //! UDP: an 8-byte header (ports, length, checksum) read through etherparse's `UdpHeaderSlice`.
 
-use super::error::{Bytes, DecodeError, FrameEndsInto, Layer};
+use super::error::{cold_error, Bytes, DecodeError, FrameEndsInto, Layer};
 use super::packet::{IpVersion, UdpDatagram, UDP_HEADER_LEN};
 use etherparse::UdpHeaderSlice;
 
@@ -19,14 +19,16 @@ pub fn decode_udp(
     ip_version: IpVersion,
 ) -> Result<UdpDatagram<'_>, DecodeError> {
     if declared_len < HEADER_LEN {
-        return Err(DecodeError::new(
-            Layer::Udp,
-            offset,
-            format!(
-                "the IP header leaves only {} for the UDP datagram, but a UDP header is {HEADER_LEN} bytes long",
-                Bytes(declared_len)
-            ),
-        ));
+        return Err(cold_error(|| {
+            DecodeError::new(
+                Layer::Udp,
+                offset,
+                format!(
+                    "the IP header leaves only {} for the UDP datagram, but a UDP header is {HEADER_LEN} bytes long",
+                    Bytes(declared_len)
+                ),
+            )
+        }));
     }
     let header_bytes = bytes.get(..HEADER_LEN).ok_or_else(|| {
         DecodeError::new(
@@ -49,15 +51,17 @@ pub fn decode_udp(
     // RFC 2675: an IPv6 jumbogram's UDP length is 0 and IP alone gives the length.
     let jumbogram = length == 0 && ip_version == IpVersion::V6;
     if usize::from(length) < HEADER_LEN && !jumbogram {
-        return Err(DecodeError::new(
-            Layer::Udp,
-            offset + LENGTH_AT,
-            format!(
-                "the UDP length field says the datagram is {} long, less than the {HEADER_LEN}-byte UDP \
-                 header it includes",
-                Bytes(usize::from(length))
-            ),
-        ));
+        return Err(cold_error(|| {
+            DecodeError::new(
+                Layer::Udp,
+                offset + LENGTH_AT,
+                format!(
+                    "the UDP length field says the datagram is {} long, less than the {HEADER_LEN}-byte UDP \
+                     header it includes",
+                    Bytes(usize::from(length))
+                ),
+            )
+        }));
     }
     // A length beyond what IP declares is bounded by IP: the datagram cannot outgrow its packet.
     let datagram_len = if jumbogram {
