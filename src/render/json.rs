@@ -22,6 +22,7 @@ use serde::Serialize;
 use std::io::{self, Write};
 use std::net::{IpAddr, SocketAddr};
 
+mod annotation_data;
 mod packet_line;
 
 /// The schema tag every record carries. Bump the number on any incompatible change.
@@ -213,7 +214,11 @@ impl<W: Write> Sink for JsonRenderer<W> {
 }
 
 /// Writes `record` and its newline into `line`, then `line` to `out` in one piece.
-fn write_line<W: Write, T: Serialize>(line: &mut Vec<u8>, out: &mut W, record: &T) -> io::Result<()> {
+fn write_line<W: Write, T: Serialize>(
+    line: &mut Vec<u8>,
+    out: &mut W,
+    record: &T,
+) -> io::Result<()> {
     line.clear();
     super::json_writer::write(line, record)?;
     line.push(b'\n');

@@ -79,7 +79,7 @@ fn word_needs_escape(word: u64) -> bool {
 
 /// Appends the contents of a JSON string (no quotes) with serde_json's escapes.
 #[inline]
-fn escape_into(out: &mut Vec<u8>, text: &str) {
+pub(super) fn escape_into(out: &mut Vec<u8>, text: &str) {
     let bytes = text.as_bytes();
     if any_needs_escape(bytes) {
         escape_each(out, bytes);
@@ -122,30 +122,51 @@ pub(super) fn string_into(out: &mut Vec<u8>, text: &str) {
     out.push(b'"');
 }
 
-/// Appends the decimal digits of `value`. Most values in a record are small, so those take a shortcut.
-#[inline]
-pub(super) fn unsigned_into(out: &mut Vec<u8>, mut value: u64) {
+/// Appends the decimal digits of `value`. Most values in a record are small: those take a shortcut
+/// written in place at each call.
+#[inline(always)]
+pub(super) fn unsigned_into(out: &mut Vec<u8>, value: u64) {
     if value < 10 {
         out.push(b'0' + value as u8);
-        return;
+    } else if value < 100 {
+        let pair = value as usize * 2;
+        out.extend_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+    } else {
+        large_unsigned_into(out, value);
     }
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    while value >= 100 {
-        let pair = usize::from((value % 100) as u8) * 2;
-        value /= 100;
+}
+
+/// [`unsigned_into`] for values of three digits or more: four digits per division, written
+/// right-aligned into a buffer of which a fixed-size window is copied (no call to `memcpy`) and the
+/// surplus cut off.
+#[inline(never)]
+fn large_unsigned_into(out: &mut Vec<u8>, mut value: u64) {
+    const END: usize = 20;
+    let mut digits = [0u8; 2 * END];
+    let mut at = END;
+    while value >= 10_000 {
+        let four = (value % 10_000) as usize;
+        value /= 10_000;
+        at -= 4;
+        digits[at..at + 2].copy_from_slice(&DIGIT_PAIRS[four / 100 * 2..four / 100 * 2 + 2]);
+        digits[at + 2..at + 4].copy_from_slice(&DIGIT_PAIRS[four % 100 * 2..four % 100 * 2 + 2]);
+    }
+    let mut value = value as usize;
+    if value >= 100 {
         at -= 2;
-        digits[at..at + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+        digits[at..at + 2].copy_from_slice(&DIGIT_PAIRS[value % 100 * 2..value % 100 * 2 + 2]);
+        value /= 100;
     }
     if value >= 10 {
-        let pair = usize::from(value as u8) * 2;
         at -= 2;
-        digits[at..at + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+        digits[at..at + 2].copy_from_slice(&DIGIT_PAIRS[value * 2..value * 2 + 2]);
     } else {
         at -= 1;
         digits[at] = b'0' + value as u8;
     }
-    out.extend_from_slice(&digits[at..]);
+    let start = out.len();
+    out.extend_from_slice(&digits[at..at + END]);
+    out.truncate(start + (END - at));
 }
 
 /// "00" "01" ... "99", back to back.
@@ -159,6 +180,101 @@ static DIGIT_PAIRS: [u8; 200] = {
     }
     pairs
 };
+
+/// Appends an IPv4 address as `Ipv4Addr`'s `Display` writes it ("10.0.0.5").
+#[inline]
+pub(super) fn ipv4_into(out: &mut Vec<u8>, octets: [u8; 4]) {
+    let mut text = [0u8; 16];
+    let mut len = 0;
+    for (index, octet) in octets.into_iter().enumerate() {
+        if index > 0 {
+            text[len] = b'.';
+            len += 1;
+        }
+        let octet = usize::from(octet);
+        if octet >= 100 {
+            text[len] = b'0' + (octet / 100) as u8;
+            len += 1;
+        }
+        if octet >= 10 {
+            text[len] = DIGIT_PAIRS[(octet % 100) * 2];
+            len += 1;
+        }
+        text[len] = b'0' + (octet % 10) as u8;
+        len += 1;
+    }
+    let start = out.len();
+    out.extend_from_slice(&text);
+    out.truncate(start + len);
+}
+
+/// Appends an IPv6 address as `Ipv6Addr`'s `Display` writes it: `::ffff:a.b.c.d` for IPv4-mapped
+/// addresses, otherwise lower-case hex groups with the longest run of two or more zero groups (the
+/// first, on a tie) written as `::` (RFC 5952).
+pub(super) fn ipv6_into(out: &mut Vec<u8>, address: std::net::Ipv6Addr) {
+    if let Some(v4) = address.to_ipv4_mapped() {
+        out.extend_from_slice(b"::ffff:");
+        ipv4_into(out, v4.octets());
+        return;
+    }
+    let groups = address.segments();
+    // The longest run of zero groups.
+    let (mut best_start, mut best_len) = (0, 0);
+    let (mut start, mut len) = (0, 0);
+    for (index, &group) in groups.iter().enumerate() {
+        if group == 0 {
+            if len == 0 {
+                start = index;
+            }
+            len += 1;
+            if len > best_len {
+                (best_start, best_len) = (start, len);
+            }
+        } else {
+            len = 0;
+        }
+    }
+    if best_len > 1 {
+        hex_groups(out, &groups[..best_start]);
+        out.extend_from_slice(b"::");
+        hex_groups(out, &groups[best_start + best_len..]);
+    } else {
+        hex_groups(out, &groups);
+    }
+}
+
+/// Groups in lower-case hex without leading zeros, separated by colons.
+fn hex_groups(out: &mut Vec<u8>, groups: &[u16]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for (index, &group) in groups.iter().enumerate() {
+        if index > 0 {
+            out.push(b':');
+        }
+        let digits = (4 - group.leading_zeros() as usize / 4).max(1);
+        for shift in (0..digits).rev() {
+            out.push(HEX[usize::from((group >> (4 * shift)) & 0xf)]);
+        }
+    }
+}
+
+/// Appends a socket address as `SocketAddr`'s `Display` writes it: "10.0.0.5:80", "[::1]:443",
+/// "[fe80::1%3]:22".
+pub(super) fn socket_into(out: &mut Vec<u8>, address: std::net::SocketAddr) {
+    match address {
+        std::net::SocketAddr::V4(v4) => ipv4_into(out, v4.ip().octets()),
+        std::net::SocketAddr::V6(v6) => {
+            out.push(b'[');
+            ipv6_into(out, *v6.ip());
+            if v6.scope_id() != 0 {
+                out.push(b'%');
+                unsigned_into(out, u64::from(v6.scope_id()));
+            }
+            out.push(b']');
+        }
+    }
+    out.push(b':');
+    unsigned_into(out, u64::from(address.port()));
+}
 
 pub(super) fn signed_into(out: &mut Vec<u8>, value: i64) {
     if value < 0 {
@@ -796,6 +912,73 @@ mod tests {
             }
         }
         assert!(!any_needs_escape(b""));
+    }
+
+    #[test]
+    fn addresses_are_written_as_display_writes_them() {
+        let mut addresses: Vec<std::net::Ipv6Addr> = [
+            "::",
+            "::1",
+            "1::",
+            "2001:db8::1",
+            "2001:db8:0:0:1:0:0:1",
+            "2001:0:0:1:0:0:0:1",
+            "1:0:1:0:1:0:1:0",
+            "fe80::ab:cdef",
+            "::ffff:10.0.0.1",
+            "::ffff:0.0.0.0",
+            "::10.0.0.1",
+            "64:ff9b::10.0.0.1",
+            "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+        ]
+        .iter()
+        .map(|text| text.parse().unwrap())
+        .collect();
+        // Every pattern of zero and non-zero groups, with non-zero groups of every hex length.
+        for pattern in 0..=255u32 {
+            let mut groups = [0u16; 8];
+            for (index, group) in groups.iter_mut().enumerate() {
+                if pattern & (1 << index) != 0 {
+                    *group = [0x1, 0x2f, 0x3a4, 0xbcde][(index + pattern as usize) % 4];
+                }
+            }
+            addresses.push(std::net::Ipv6Addr::from(groups));
+        }
+        for address in addresses {
+            let mut out = Vec::new();
+            ipv6_into(&mut out, address);
+            assert_eq!(String::from_utf8(out).unwrap(), address.to_string());
+            for (port, scope) in [(0, 0), (443, 0), (65535, 7)] {
+                let socket =
+                    std::net::SocketAddr::V6(std::net::SocketAddrV6::new(address, port, 0, scope));
+                let mut out = Vec::new();
+                socket_into(&mut out, socket);
+                assert_eq!(String::from_utf8(out).unwrap(), socket.to_string());
+            }
+        }
+        for octets in [
+            [0, 0, 0, 0],
+            [255, 255, 255, 255],
+            [10, 0, 0, 5],
+            [1, 22, 100, 99],
+        ] {
+            let address = std::net::Ipv4Addr::from(octets);
+            let mut out = Vec::new();
+            ipv4_into(&mut out, octets);
+            assert_eq!(String::from_utf8(out).unwrap(), address.to_string());
+            let socket = std::net::SocketAddr::from((address, 20000));
+            let mut out = Vec::new();
+            socket_into(&mut out, socket);
+            assert_eq!(String::from_utf8(out).unwrap(), socket.to_string());
+        }
+        for octet in 0..=255u8 {
+            let mut out = Vec::new();
+            ipv4_into(&mut out, [octet, 0, octet, 9]);
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                std::net::Ipv4Addr::from([octet, 0, octet, 9]).to_string()
+            );
+        }
     }
 
     #[test]

@@ -7,24 +7,31 @@
 //! `PacketRecord`, in normal and in stable mode; a test below checks that on every fixture capture, so a
 //! field added to the record without being added here fails it.
 
-use super::super::json_writer::{self, signed_into, string_into, unsigned_into, Error, Escaping};
+use super::super::json_writer::{
+    self, escape_into, ipv4_into, ipv6_into, signed_into, socket_into, string_into, unsigned_into,
+    Error,
+};
+use super::annotation_data;
 use super::{
     AnnotationList, EndpointName, OptionsRecord, PacketRecord, TcpRecord, TransportRecord,
     UdpRecord,
 };
 use crate::analysis::{EndpointStates, FlowId, FlowProtocol, Role};
 use serde::Serialize;
-use std::fmt::Write as _;
 use std::net::{IpAddr, SocketAddr};
 
 /// Appends the record as one JSON object (no newline).
 pub(super) fn write(out: &mut Vec<u8>, record: &PacketRecord<'_>) -> Result<(), Error> {
     let mut line = Line(out);
-    line.raw(b"{\"schema\":");
-    line.string(record.schema);
-    line.raw(b",\"type\":");
-    line.string(record.kind);
-    line.raw(b",\"frame\":");
+    if record.schema == super::SCHEMA && record.kind == "packet" {
+        line.raw(b"{\"schema\":\"socklab.timeline/1\",\"type\":\"packet\",\"frame\":");
+    } else {
+        line.raw(b"{\"schema\":");
+        line.string(record.schema);
+        line.raw(b",\"type\":");
+        line.string(record.kind);
+        line.raw(b",\"frame\":");
+    }
     line.unsigned(record.frame);
     line.raw(b",\"time_ns\":");
     match record.time_ns {
@@ -164,37 +171,16 @@ impl Line<'_> {
     fn address(&mut self, address: IpAddr) {
         self.0.push(b'"');
         match address {
-            IpAddr::V4(v4) => {
-                for (index, octet) in v4.octets().into_iter().enumerate() {
-                    if index > 0 {
-                        self.0.push(b'.');
-                    }
-                    self.unsigned(u64::from(octet));
-                }
-            }
-            IpAddr::V6(v6) => {
-                let _ = write!(Escaping(self.0), "{v6}");
-            }
+            IpAddr::V4(v4) => ipv4_into(self.0, v4.octets()),
+            IpAddr::V6(v6) => ipv6_into(self.0, v6),
         }
         self.0.push(b'"');
     }
 
     fn socket(&mut self, socket: SocketAddr) {
-        match socket {
-            SocketAddr::V4(v4) => {
-                self.address(IpAddr::V4(*v4.ip()));
-                // Reopen the string to add the port.
-                self.0.pop();
-                self.0.push(b':');
-                self.unsigned(u64::from(v4.port()));
-                self.0.push(b'"');
-            }
-            SocketAddr::V6(_) => {
-                self.0.push(b'"');
-                let _ = write!(Escaping(self.0), "{socket}");
-                self.0.push(b'"');
-            }
-        }
+        self.0.push(b'"');
+        socket_into(self.0, socket);
+        self.0.push(b'"');
     }
 
     fn endpoint(&mut self, endpoint: &EndpointName<'_>) {
@@ -254,9 +240,11 @@ impl Line<'_> {
             } else {
                 b",{\"data\":"
             });
-            self.generic(note)?;
+            annotation_data::write(self.0, note);
             self.raw(b",\"text\":\"");
-            let _ = write!(Escaping(self.0), "{}", note.text(list.lang));
+            let out = &mut *self.0;
+            note.text(list.lang)
+                .write_pieces(|piece| escape_into(out, piece));
             self.raw(b"\"}");
         }
         self.raw(b"]");
