@@ -126,35 +126,37 @@ pub(super) fn write(out: &mut Vec<u8>, record: &PacketRecord<'_>) -> Result<(), 
     Ok(())
 }
 
+/// The record being written. Its small writers are always inlined: a call per value cost more than
+/// the value's own work.
 struct Line<'a>(&'a mut Vec<u8>);
 
 impl Line<'_> {
-    #[inline]
+    #[inline(always)]
     fn raw(&mut self, bytes: &[u8]) {
         self.0.extend_from_slice(bytes);
     }
 
-    #[inline]
+    #[inline(always)]
     fn null(&mut self) {
         self.raw(b"null");
     }
 
-    #[inline]
+    #[inline(always)]
     fn string(&mut self, text: &str) {
         string_into(self.0, text);
     }
 
-    #[inline]
+    #[inline(always)]
     fn unsigned(&mut self, value: u64) {
         unsigned_into(self.0, value);
     }
 
-    #[inline]
+    #[inline(always)]
     fn signed(&mut self, value: i64) {
         signed_into(self.0, value);
     }
 
-    #[inline]
+    #[inline(always)]
     fn optional(&mut self, value: Option<u64>) {
         match value {
             Some(value) => self.unsigned(value),
@@ -162,7 +164,7 @@ impl Line<'_> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn boolean(&mut self, value: bool) {
         self.raw(if value { b"true" } else { b"false" });
     }
