@@ -24,7 +24,7 @@ use super::describe::{
 use super::labels::Labels;
 use super::stable::StableNames;
 use super::summary_text::write_summary;
-use super::text::{self, dashes, dotted, push_decimal, spaces, wrap};
+use super::text::{self, dashes, dotted, push_decimal, push_two_digits, spaces, wrap};
 use super::{RunInfo, Sink};
 use crate::analysis::{FlowId, FlowInfo, Role, Summary, Verdict};
 use crate::capture::{CaptureStats, Frame, Timestamp};
@@ -33,6 +33,7 @@ use crate::lang::Lang;
 use crate::timeline::{CallOutcome, SocketCall};
 use std::fmt::{self, Write as _};
 use std::io::{self, Write};
+use std::net::{SocketAddr, SocketAddrV4};
 
 /// The width the ladder is designed for.
 pub const DEFAULT_WIDTH: usize = 100;
@@ -303,15 +304,11 @@ fn push_relative_time(text: &mut String, nanos: i64) {
     let nanos = nanos.unsigned_abs();
     push_decimal(text, nanos / 1_000_000_000);
     text.push('.');
+    // Six digits, zero-padded: below a million.
     let micros = (nanos % 1_000_000_000) / 1_000;
-    // Six digits, zero-padded: `micros` is below a million.
-    let mut digits = [b'0'; 6];
-    let mut rest = micros;
-    for digit in digits.iter_mut().rev() {
-        *digit = b'0' + (rest % 10) as u8;
-        rest /= 10;
-    }
-    text.push_str(std::str::from_utf8(&digits).unwrap_or_default());
+    push_two_digits(text, micros / 10_000);
+    push_two_digits(text, micros / 100 % 100);
+    push_two_digits(text, micros % 100);
     text.push('s');
 }
 
@@ -378,6 +375,46 @@ fn push_arrow_label(
             }
         ),
     }
+}
+
+/// [`FlowIntro`]: "TCP stream 0: client 127.0.0.1:43210 ⇄ server 127.0.0.1:5000".
+fn push_flow_intro(
+    text: &mut String,
+    id: FlowId,
+    info: Option<&FlowInfo>,
+    labels: &Labels,
+) -> fmt::Result {
+    let Some((SocketAddr::V4(client), SocketAddr::V4(server))) =
+        info.map(|info| (info.client, info.server))
+    else {
+        return write!(text, "{}", FlowIntro { id, info, labels });
+    };
+    text.push_str(protocol_name(id.protocol));
+    text.push(' ');
+    text.push_str(labels.stream);
+    text.push(' ');
+    push_decimal(text, u64::from(id.index));
+    text.push_str(labels.colon);
+    text.push_str(labels.client);
+    text.push(' ');
+    push_socket_address(text, client);
+    text.push_str(" ⇄ ");
+    text.push_str(labels.server);
+    text.push(' ');
+    push_socket_address(text, server);
+    Ok(())
+}
+
+/// An IPv4 socket address as `Display` writes it.
+fn push_socket_address(text: &mut String, address: SocketAddrV4) {
+    for (index, octet) in address.ip().octets().into_iter().enumerate() {
+        if index > 0 {
+            text.push('.');
+        }
+        push_decimal(text, u64::from(octet));
+    }
+    text.push(':');
+    push_decimal(text, u64::from(address.port()));
 }
 
 /// [`HeaderSizes`]: "Ethernet 14 + IPv4 20 + TCP 32 + 5 B".
@@ -501,17 +538,11 @@ impl<W: Write> Sink for LadderRenderer<W> {
                         self.scratch.push_str(" ⇄ ");
                         names.write_address(&mut self.scratch, info.server);
                     }
-                    _ => fill(
-                        &mut self.scratch,
-                        format_args!(
-                            "{}",
-                            FlowIntro {
-                                id,
-                                info: flow,
-                                labels
-                            }
-                        ),
-                    )?,
+                    _ => {
+                        self.scratch.clear();
+                        push_flow_intro(&mut self.scratch, id, flow, labels)
+                            .map_err(|_| io::Error::other("a value could not be formatted"))?;
+                    }
                 }
                 self.out.write_all(b"\n")?;
                 self.write_scratch_wrapped(Tone::Heading, 0, self.width)?;
@@ -1042,6 +1073,32 @@ mod tests {
             let mut text = String::new();
             push_relative_time(&mut text, nanos);
             assert_eq!(text, RelativeTime(nanos).to_string(), "{nanos}");
+        }
+    }
+
+    #[test]
+    fn flow_intros_are_written_as_display_writes_them() {
+        let mut info = fixtures::tcp_flow();
+        for (client, server) in [
+            ("127.0.0.1:43210", "127.0.0.1:5000"),
+            ("0.0.0.0:0", "255.255.255.255:65535"),
+            ("[::1]:43210", "[2001:db8::1]:80"),
+        ] {
+            info.client = client.parse().unwrap();
+            info.server = server.parse().unwrap();
+            for lang in [Lang::En, Lang::ZhCn] {
+                let labels = Labels::get(lang);
+                for flow in [Some(&info), None] {
+                    let mut fast = String::new();
+                    push_flow_intro(&mut fast, info.id, flow, labels).unwrap();
+                    let intro = FlowIntro {
+                        id: info.id,
+                        info: flow,
+                        labels,
+                    };
+                    assert_eq!(fast, intro.to_string());
+                }
+            }
         }
     }
 

@@ -90,6 +90,11 @@ pub(crate) fn push_decimal(text: &mut String, value: u64) {
     if value >= 100 {
         push_decimal(text, value / 100);
     }
+    push_two_digits(text, value % 100);
+}
+
+/// Appends `value` (below 100) as two digits, zero-padded.
+pub(crate) fn push_two_digits(text: &mut String, value: u64) {
     let pair = (value % 100) as usize * 2;
     text.push_str(DIGIT_PAIRS.get(pair..pair + 2).unwrap_or_default());
 }
