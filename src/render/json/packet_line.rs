@@ -16,7 +16,8 @@ use super::{
     AnnotationList, EndpointName, OptionsRecord, PacketRecord, TcpRecord, TransportRecord,
     UdpRecord,
 };
-use crate::analysis::{EndpointStates, FlowId, FlowProtocol, Role};
+use crate::analysis::{EndpointStates, FlowId, FlowProtocol, Role, TcpState};
+use crate::decode::TcpFlags;
 use serde::Serialize;
 use std::net::{IpAddr, SocketAddr};
 
@@ -56,7 +57,12 @@ pub(super) fn write(out: &mut Vec<u8>, record: &PacketRecord<'_>) -> Result<(), 
 
     let link = &record.link;
     line.raw(b",\"link\":{\"type\":");
-    line.string(link.kind);
+    // The usual link type as constant text (a comparison of a few bytes instead of an escape check).
+    if link.kind == "ethernet" {
+        line.raw(b"\"ethernet\"");
+    } else {
+        line.string(link.kind);
+    }
     line.raw(b",\"linktype\":");
     line.unsigned(u64::from(link.linktype));
     line.raw(b",\"header_len\":");
@@ -212,7 +218,8 @@ impl Line<'_> {
 
     fn role(&mut self, role: Option<Role>) {
         match role {
-            Some(role) => self.string(role.name()),
+            Some(Role::Client) => self.raw(b"\"client\""),
+            Some(Role::Server) => self.raw(b"\"server\""),
             None => self.null(),
         }
     }
@@ -221,13 +228,61 @@ impl Line<'_> {
         match states {
             Some(states) => {
                 self.raw(b"{\"client\":");
-                self.string(states.client.name());
+                self.state(states.client);
                 self.raw(b",\"server\":");
-                self.string(states.server.name());
+                self.state(states.server);
                 self.raw(b"}");
             }
             None => self.null(),
         }
+    }
+
+    /// A state's name, quoted: constant text per state (`TcpState::name`, checked by a test).
+    fn state(&mut self, state: TcpState) {
+        self.raw(match state {
+            TcpState::Closed => b"\"CLOSED\"",
+            TcpState::Listen => b"\"LISTEN\"",
+            TcpState::SynSent => b"\"SYN-SENT\"",
+            TcpState::SynReceived => b"\"SYN-RECEIVED\"",
+            TcpState::Established => b"\"ESTABLISHED\"",
+            TcpState::FinWait1 => b"\"FIN-WAIT-1\"",
+            TcpState::FinWait2 => b"\"FIN-WAIT-2\"",
+            TcpState::CloseWait => b"\"CLOSE-WAIT\"",
+            TcpState::Closing => b"\"CLOSING\"",
+            TcpState::LastAck => b"\"LAST-ACK\"",
+            TcpState::TimeWait => b"\"TIME-WAIT\"",
+        });
+    }
+
+    /// The set flags' names as a JSON array: the usual combinations as constant text.
+    fn flag_names(&mut self, flags: TcpFlags) {
+        const SYN: u16 = TcpFlags::SYN;
+        const ACK: u16 = TcpFlags::ACK;
+        const FIN: u16 = TcpFlags::FIN;
+        const PSH: u16 = TcpFlags::PSH;
+        const RST: u16 = TcpFlags::RST;
+        let constant: &[u8] = match flags.0 {
+            SYN => b"[\"SYN\"]",
+            ACK => b"[\"ACK\"]",
+            x if x == SYN | ACK => b"[\"SYN\",\"ACK\"]",
+            x if x == PSH | ACK => b"[\"PSH\",\"ACK\"]",
+            x if x == FIN | ACK => b"[\"FIN\",\"ACK\"]",
+            x if x == FIN | PSH | ACK => b"[\"FIN\",\"PSH\",\"ACK\"]",
+            x if x == RST | ACK => b"[\"RST\",\"ACK\"]",
+            RST => b"[\"RST\"]",
+            _ => {
+                self.raw(b"[");
+                for (index, name) in flags.set_names().enumerate() {
+                    if index > 0 {
+                        self.raw(b",");
+                    }
+                    self.string(name);
+                }
+                self.raw(b"]");
+                return;
+            }
+        };
+        self.raw(constant);
     }
 
     fn annotations(&mut self, list: &AnnotationList<'_>) -> Result<(), Error> {
@@ -258,14 +313,9 @@ impl Line<'_> {
         self.optional(tcp.src_port.map(u64::from));
         self.raw(b",\"dst_port\":");
         self.optional(tcp.dst_port.map(u64::from));
-        self.raw(b",\"flags\":{\"names\":[");
-        for (index, name) in tcp.flags.names.0.set_names().enumerate() {
-            if index > 0 {
-                self.raw(b",");
-            }
-            self.string(name);
-        }
-        self.raw(b"],\"bits\":");
+        self.raw(b",\"flags\":{\"names\":");
+        self.flag_names(tcp.flags.names.0);
+        self.raw(b",\"bits\":");
         self.unsigned(u64::from(tcp.flags.bits));
         self.raw(b"},\"seq\":");
         self.optional(tcp.seq.map(u64::from));
@@ -440,6 +490,40 @@ mod tests {
             }
         }
         assert!(checked > 100, "only {checked} packets in the fixtures");
+    }
+
+    #[test]
+    fn constant_names_are_what_serde_writes() {
+        let states = [
+            TcpState::Closed,
+            TcpState::Listen,
+            TcpState::SynSent,
+            TcpState::SynReceived,
+            TcpState::Established,
+            TcpState::FinWait1,
+            TcpState::FinWait2,
+            TcpState::CloseWait,
+            TcpState::Closing,
+            TcpState::LastAck,
+            TcpState::TimeWait,
+        ];
+        for state in states {
+            let mut fast = Vec::new();
+            Line(&mut fast).state(state);
+            assert_eq!(fast, serde_json::to_vec(&state).unwrap(), "{state:?}");
+        }
+        for role in [Role::Client, Role::Server] {
+            let mut fast = Vec::new();
+            Line(&mut fast).role(Some(role));
+            assert_eq!(fast, serde_json::to_vec(&role).unwrap());
+        }
+        for bits in 0..0x200 {
+            let flags = TcpFlags(bits);
+            let mut fast = Vec::new();
+            Line(&mut fast).flag_names(flags);
+            let names: Vec<&str> = flags.set_names().collect();
+            assert_eq!(fast, serde_json::to_vec(&names).unwrap(), "{bits:#x}");
+        }
     }
 
     #[test]
