@@ -60,15 +60,12 @@ fn any_needs_escape(bytes: &[u8]) -> bool {
             return true;
         }
     }
-    // The tail, padded with a byte that needs no escape.
-    let mut word = [b'A'; 8];
-    let tail = chunks.remainder();
-    word[..tail.len()].copy_from_slice(tail);
-    word_needs_escape(u64::from_le_bytes(word))
+    // The tail, byte by byte (padding it to a word would cost a call to `memcpy`).
+    chunks.remainder().iter().any(|&byte| needs_escape(byte))
 }
 
 /// Exact "does any byte of `word` need an escape": a byte below 0x20, a quote or a backslash.
-#[inline]
+#[inline(always)]
 fn word_needs_escape(word: u64) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
@@ -334,6 +331,7 @@ pub(super) fn socket_into(out: &mut Vec<u8>, address: std::net::SocketAddr) {
     unsigned_into(out, u64::from(address.port()));
 }
 
+#[inline]
 pub(super) fn signed_into(out: &mut Vec<u8>, value: i64) {
     if value < 0 {
         out.push(b'-');
