@@ -119,20 +119,39 @@ macro_rules! number_piece {
 
 number_piece!(u8, u16, u32, u64);
 
-/// `value` in decimal, written at the end of `digits`.
-fn decimal(mut value: u64, digits: &mut [u8; 20]) -> &str {
+/// `value` in decimal: below 100 from a table, otherwise written at the end of `digits`, two digits
+/// at a time.
+fn decimal(value: u64, digits: &mut [u8; 20]) -> &str {
+    if value < 100 {
+        let at = value as usize * 2;
+        let pair = PAIRS.get(at..at + 2).unwrap_or_default();
+        return if value < 10 {
+            pair.get(1..).unwrap_or_default()
+        } else {
+            pair
+        };
+    }
+    let mut value = value;
     let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (value % 10) as u8;
-        value /= 10;
-        if value == 0 {
-            break;
-        }
+    while value > 0 {
+        let pair = (value % 100) as usize * 2;
+        value /= 100;
+        at -= 2;
+        digits[at..at + 2].copy_from_slice(PAIRS.as_bytes().get(pair..pair + 2).unwrap_or(b"00"));
+    }
+    // The last pair may have brought a leading zero.
+    if digits[at] == b'0' {
+        at += 1;
     }
     // Only ASCII digits were written.
     std::str::from_utf8(&digits[at..]).unwrap_or_default()
 }
+
+/// "00" "01" ... "99", back to back.
+const PAIRS: &str = "\
+    00010203040506070809101112131415161718192021222324252627282930313233343536373839\
+    40414243444546474849505152535455565758596061626364656667686970717273747576777879\
+    8081828384858687888990919293949596979899";
 
 /// Writes each piece in order: `say!(each; "data: ", Bytes(bytes), " ", who(from))`.
 macro_rules! say {
@@ -806,8 +825,9 @@ mod tests {
             }
         }
         let mut digits = [0u8; 20];
-        assert_eq!(decimal(0, &mut digits), "0");
-        assert_eq!(decimal(u64::MAX, &mut digits), u64::MAX.to_string());
+        for value in (0..10_001).chain([u64::from(u32::MAX), u64::MAX - 1, u64::MAX]) {
+            assert_eq!(decimal(value, &mut digits), value.to_string());
+        }
     }
 
     #[test]
