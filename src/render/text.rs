@@ -230,23 +230,36 @@ impl<'a> Wrap<'a> {
     }
 }
 
-/// How many bytes at the start of `bytes` are printable ASCII, sixteen at a time where it can.
+/// How many bytes at the start of `bytes` are printable ASCII, eight at a time where it can.
 fn ascii_run_len(bytes: &[u8]) -> usize {
-    const CHUNK: usize = 16;
     let mut len = 0;
-    for chunk in bytes.chunks_exact(CHUNK) {
-        if !chunk
-            .iter()
-            .fold(true, |all, &byte| all & is_printable_ascii(byte))
-        {
-            break;
+    let mut words = bytes.chunks_exact(8);
+    for chunk in &mut words {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let others = not_printable_ascii(u64::from_le_bytes(word));
+        if others != 0 {
+            // The lowest flagged byte is exact (see `not_printable_ascii`).
+            return len + (others.trailing_zeros() / 8) as usize;
         }
-        len += CHUNK;
+        len += 8;
     }
-    len + bytes[len..]
+    let tail = words.remainder();
+    len + tail
         .iter()
         .position(|&byte| !is_printable_ascii(byte))
-        .unwrap_or(bytes.len() - len)
+        .unwrap_or(tail.len())
+}
+
+/// The high bit of each byte of `word` that is not printable ASCII (below 0x20, 0x7f, or 0x80 and up).
+/// Borrows can also flag bytes above a flagged one, never below it: the lowest flag is exact.
+#[inline(always)]
+fn not_printable_ascii(word: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // A byte's high bit, set when the byte (its own high bit clear) is below `n`.
+    let below = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGHS;
+    (word & HIGHS) | below(word, 0x20) | below(word ^ (ONES * 0x7f), 1)
 }
 
 impl<'a> Iterator for Wrap<'a> {
@@ -402,6 +415,31 @@ mod tests {
             let max = next() % 16;
             let shortcut: Vec<&str> = wrap(&text, max).collect();
             assert_eq!(shortcut, general_lines(&text, max), "{text:?} at {max}");
+        }
+    }
+
+    #[test]
+    fn ascii_runs_end_at_the_first_other_byte_at_every_position() {
+        for byte in 0..=255u8 {
+            for len in 0..20 {
+                for position in 0..len {
+                    let mut bytes = vec![b'x'; len];
+                    bytes[position] = byte;
+                    // Bytes after it that would also end a run, so a flag above must not mislead.
+                    if position + 1 < len {
+                        bytes[position + 1] = 0x1f;
+                    }
+                    let expected = bytes
+                        .iter()
+                        .position(|&b| !is_printable_ascii(b))
+                        .unwrap_or(len);
+                    assert_eq!(
+                        ascii_run_len(&bytes),
+                        expected,
+                        "{byte:#x} at {position} of {len}"
+                    );
+                }
+            }
         }
     }
 
