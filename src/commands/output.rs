@@ -43,6 +43,9 @@ fn terminal_width() -> Option<usize> {
     (ok && size.ws_col > 0).then_some(size.ws_col as usize)
 }
 
+/// Bytes of output gathered before each write to stdout.
+const STDOUT_BUFFER: usize = 256 * 1024;
+
 /// Where a command writes: the renderer on stdout, and optionally a capture file.
 pub struct OutputTarget {
     pub sink: Box<dyn Sink>,
@@ -52,8 +55,9 @@ pub struct OutputTarget {
 impl OutputTarget {
     pub fn open(args: &OutputArgs, style: Style, section_comment: &str) -> Result<Self, AppError> {
         // A concrete writer, not a `Box<dyn Write>`: the renderers issue many small writes per packet,
-        // and each would otherwise be a dynamic call.
-        let stdout = BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+        // and each would otherwise be a dynamic call. A replay writes about 1.3 KB of JSON per packet,
+        // so the buffer is large enough to keep system calls rare.
+        let stdout = BufWriter::with_capacity(STDOUT_BUFFER, std::io::stdout().lock());
         Self::open_to(args, style, section_comment, stdout)
     }
 
