@@ -119,8 +119,9 @@ macro_rules! number_piece {
 
 number_piece!(u8, u16, u32, u64);
 
-/// `value` in decimal: below 100 from a table, otherwise written at the end of `digits`, two digits
-/// at a time.
+/// `value` in decimal: below 100 from a table; below 100,000,000 gathered in one integer and stored
+/// whole (a renderer copies the digits right after, and a copy from many small stores stalls);
+/// otherwise written at the end of `digits`, two at a time.
 fn decimal(value: u64, digits: &mut [u8; 20]) -> &str {
     if value < 100 {
         let at = value as usize * 2;
@@ -133,15 +134,29 @@ fn decimal(value: u64, digits: &mut [u8; 20]) -> &str {
     }
     let mut value = value;
     let mut at = digits.len();
-    while value > 0 {
-        let pair = (value % 100) as usize * 2;
-        value /= 100;
-        at -= 2;
-        digits[at..at + 2].copy_from_slice(PAIRS.as_bytes().get(pair..pair + 2).unwrap_or(b"00"));
-    }
-    // The last pair may have brought a leading zero.
-    if digits[at] == b'0' {
-        at += 1;
+    if value < 100_000_000 {
+        // The last digit in the lowest byte, so the big-endian bytes read first digit first.
+        let mut gathered = 0u64;
+        let mut shift = 0;
+        while value > 0 {
+            gathered |= (u64::from(b'0') + value % 10) << shift;
+            value /= 10;
+            shift += 8;
+        }
+        digits[12..].copy_from_slice(&gathered.to_be_bytes());
+        at -= shift / 8;
+    } else {
+        while value > 0 {
+            let pair = (value % 100) as usize * 2;
+            value /= 100;
+            at -= 2;
+            digits[at..at + 2]
+                .copy_from_slice(PAIRS.as_bytes().get(pair..pair + 2).unwrap_or(b"00"));
+        }
+        // The last pair may have brought a leading zero.
+        if digits[at] == b'0' {
+            at += 1;
+        }
     }
     // Only ASCII digits were written.
     std::str::from_utf8(&digits[at..]).unwrap_or_default()
@@ -825,7 +840,8 @@ mod tests {
             }
         }
         let mut digits = [0u8; 20];
-        for value in (0..10_001).chain([u64::from(u32::MAX), u64::MAX - 1, u64::MAX]) {
+        let boundaries = [99_999_999, 100_000_000, u64::from(u32::MAX), u64::MAX - 1, u64::MAX];
+        for value in (0..10_001).chain(boundaries) {
             assert_eq!(decimal(value, &mut digits), value.to_string());
         }
     }

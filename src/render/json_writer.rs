@@ -192,10 +192,29 @@ fn decimal_len(value: u64) -> usize {
     guess + 1 - usize::from(value < POWERS[guess])
 }
 
-/// Beyond `u32` (rare: nanoseconds after four seconds): four digits per division.
+/// Beyond `u32` (nanoseconds after four seconds): up to sixteen digits as two sets of eight side by
+/// side, like [`u32_into`]; longer numbers four digits per division.
+#[inline(never)]
+fn u64_into(out: &mut Vec<u8>, value: u64) {
+    const ASCII_ZEROS: u128 = 0x3030_3030_3030_3030_3030_3030_3030_3030;
+    if value >= 10_000_000_000_000_000 {
+        return long_u64_into(out, value);
+    }
+    let len = decimal_len(value).clamp(1, 16);
+    // Both halves are below 100,000,000.
+    let high = eight_digits((value / 100_000_000) as u32);
+    let low = eight_digits((value % 100_000_000) as u32);
+    let digits = u128::from(high) | u128::from(low) << 64;
+    let text = ((digits | ASCII_ZEROS) >> (8 * (16 - len))).to_le_bytes();
+    let start = out.len();
+    out.extend_from_slice(&text);
+    out.truncate(start + len);
+}
+
+/// Seventeen digits or more: four digits per division.
 #[cold]
 #[inline(never)]
-fn u64_into(out: &mut Vec<u8>, mut value: u64) {
+fn long_u64_into(out: &mut Vec<u8>, mut value: u64) {
     const END: usize = 20;
     let mut digits = [0u8; 2 * END];
     let mut at = END;
