@@ -1,7 +1,8 @@
 //! Annotation sentences for learners, in English and Simplified Chinese.
 //!
-//! Everything is written through `Display` straight into the caller's formatter: no `String`
-//! is built, so rendering a million-packet ladder allocates nothing per note.
+//! A sentence is a sequence of pieces (constant text, names, numbers) handed to the caller one by one
+//! ([`AnnotationText::write_pieces`]), or written through `Display`: no `String` is built, so rendering
+//! a million-packet ladder allocates nothing per note, and renderers need no `core::fmt` for it.
 
 use super::annotation::{Annotation, Role, Unexpected};
 use crate::lang::Lang;
@@ -68,200 +69,331 @@ impl Display for StepLabel {
 
 impl Display for AnnotationText<'_> {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        let mut result = Ok(());
+        self.write_pieces(|piece| {
+            if result.is_ok() {
+                result = f.write_str(piece);
+            }
+        });
+        result
+    }
+}
+
+impl AnnotationText<'_> {
+    /// Hands the sentence to `each`, piece by piece (constant text, names, numbers in decimal), in
+    /// order: the same text `Display` writes, without `core::fmt`. Renderers append the pieces to their
+    /// own buffer (a ladder's scratch line, a JSON string with escapes): a sentence is written for
+    /// nearly every packet, and formatting machinery cost more than the copying.
+    pub fn write_pieces(&self, mut each: impl FnMut(&str)) {
         match self.lang {
-            Lang::En => english(self.note, f),
-            Lang::ZhCn => chinese(self.note, f),
+            Lang::En => english(self.note, &mut each),
+            Lang::ZhCn => chinese(self.note, &mut each),
         }
     }
+}
+
+/// One piece of a sentence.
+trait Piece {
+    fn put<F: FnMut(&str)>(self, each: &mut F);
+}
+
+impl Piece for &str {
+    #[inline]
+    fn put<F: FnMut(&str)>(self, each: &mut F) {
+        each(self);
+    }
+}
+
+/// Numbers, in decimal.
+macro_rules! number_piece {
+    ($($number:ty),*) => {$(
+        impl Piece for $number {
+            #[inline]
+            fn put<F: FnMut(&str)>(self, each: &mut F) {
+                let mut digits = [0u8; 20];
+                each(decimal(u64::from(self), &mut digits));
+            }
+        }
+    )*};
+}
+
+number_piece!(u8, u16, u32, u64);
+
+/// `value` in decimal: below 100 from a table; below 100,000,000 gathered in one integer and stored
+/// whole (a renderer copies the digits right after, and a copy from many small stores stalls);
+/// otherwise written at the end of `digits`, two at a time.
+fn decimal(value: u64, digits: &mut [u8; 20]) -> &str {
+    if value < 100 {
+        let at = value as usize * 2;
+        let pair = PAIRS.get(at..at + 2).unwrap_or_default();
+        return if value < 10 {
+            pair.get(1..).unwrap_or_default()
+        } else {
+            pair
+        };
+    }
+    let mut value = value;
+    let mut at = digits.len();
+    if value < 100_000_000 {
+        // The last digit in the lowest byte, so the big-endian bytes read first digit first.
+        let mut gathered = 0u64;
+        let mut shift = 0;
+        while value > 0 {
+            gathered |= (u64::from(b'0') + value % 10) << shift;
+            value /= 10;
+            shift += 8;
+        }
+        digits[12..].copy_from_slice(&gathered.to_be_bytes());
+        at -= shift / 8;
+    } else {
+        while value > 0 {
+            let pair = (value % 100) as usize * 2;
+            value /= 100;
+            at -= 2;
+            digits[at..at + 2]
+                .copy_from_slice(PAIRS.as_bytes().get(pair..pair + 2).unwrap_or(b"00"));
+        }
+        // The last pair may have brought a leading zero.
+        if digits[at] == b'0' {
+            at += 1;
+        }
+    }
+    // Only ASCII digits were written.
+    std::str::from_utf8(&digits[at..]).unwrap_or_default()
+}
+
+/// "00" "01" ... "99", back to back.
+const PAIRS: &str = "\
+    00010203040506070809101112131415161718192021222324252627282930313233343536373839\
+    40414243444546474849505152535455565758596061626364656667686970717273747576777879\
+    8081828384858687888990919293949596979899";
+
+/// Writes each piece in order: `say!(each; "data: ", Bytes(bytes), " ", who(from))`.
+macro_rules! say {
+    ($each:expr; $($piece:expr),+ $(,)?) => {{
+        $( Piece::put($piece, $each); )+
+    }};
 }
 
 /// "client" / "server".
 struct Who(Role, Lang);
 
-impl Display for Who {
-    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        f.write_str(match (self.0, self.1) {
+impl Piece for Who {
+    #[inline]
+    fn put<F: FnMut(&str)>(self, each: &mut F) {
+        each(match (self.0, self.1) {
             (Role::Client, Lang::En) => "client",
             (Role::Server, Lang::En) => "server",
             (Role::Client, Lang::ZhCn) => "客户端",
             (Role::Server, Lang::ZhCn) => "服务器",
-        })
+        });
     }
 }
 
 /// "1 byte" / "5 bytes".
 struct Bytes(u32);
 
-impl Display for Bytes {
-    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+impl Piece for Bytes {
+    #[inline]
+    fn put<F: FnMut(&str)>(self, each: &mut F) {
         if self.0 == 1 {
-            f.write_str("1 byte")
+            each("1 byte");
         } else {
-            write!(f, "{} bytes", self.0)
+            say!(each; self.0, " bytes");
         }
     }
 }
 
-fn english(note: &Annotation, f: &mut Formatter<'_>) -> fmt::Result {
+fn english<F: FnMut(&str)>(note: &Annotation, each: &mut F) {
     let who = |role: Role| Who(role, Lang::En);
     match *note {
-        Annotation::HandshakeSyn => f.write_str(
+        Annotation::HandshakeSyn => each(
             "handshake 1/3: SYN — the client asks to connect and picks its initial sequence number (ISN)",
         ),
-        Annotation::HandshakeSynAck => f.write_str(
+        Annotation::HandshakeSynAck => each(
             "handshake 2/3: SYN-ACK — the server accepts, picks its own ISN and acknowledges the client's SYN (ack = client ISN + 1); connect() returns when this arrives",
         ),
-        Annotation::HandshakeAck => f.write_str(
+        Annotation::HandshakeAck => each(
             "handshake 3/3: ACK — the client acknowledges the server's SYN; both sides are ESTABLISHED and accept() can hand over the connection",
         ),
-        Annotation::SynRetransmission => f.write_str(
+        Annotation::SynRetransmission => each(
             "SYN retransmission: no SYN-ACK came back in time, so the client sends the same SYN again (same ISN)",
         ),
-        Annotation::SynAckRetransmission => f.write_str(
+        Annotation::SynAckRetransmission => each(
             "SYN-ACK retransmission: the client's ACK did not arrive in time, so the server sends its SYN-ACK again (same ISN)",
         ),
         Annotation::Data { from, bytes } => {
-            write!(f, "data: {} {} → {}", Bytes(bytes), who(from), who(from.peer()))
+            say!(each; "data: ", Bytes(bytes), " ", who(from), " → ", who(from.peer()))
         }
-        Annotation::PureAck { from, acked } => write!(
-            f,
-            "ACK: the {} confirms it received every byte before relative sequence number {acked} (no data of its own)",
-            who(from)
-        ),
-        Annotation::WindowUpdate { from, window } => write!(
-            f,
-            "window update: the {} now has room for {window} bytes (same ack, only the window changed)",
-            who(from)
-        ),
-        Annotation::ZeroWindow { from } => write!(
-            f,
-            "zero window: the {}'s receive buffer is full — the {} must stop sending until the window opens again",
+        Annotation::PureAck { from, acked } => say!(each;
+            "ACK: the ",
             who(from),
-            who(from.peer())
+            " confirms it received every byte before relative sequence number ",
+            acked,
+            " (no data of its own)",
         ),
-        Annotation::Retransmission { from, bytes } => write!(
-            f,
-            "retransmission: the {} sends {} again that it had already sent (they were not acknowledged in time)",
+        Annotation::WindowUpdate { from, window } => say!(each;
+            "window update: the ",
             who(from),
-            Bytes(bytes)
+            " now has room for ",
+            window,
+            " bytes (same ack, only the window changed)",
         ),
-        Annotation::OutOfOrder { from } => write!(
-            f,
-            "out of order: this {} segment starts beyond the next expected byte — an earlier segment is missing (lost, or not captured)",
-            who(from)
+        Annotation::ZeroWindow { from } => say!(each;
+            "zero window: the ",
+            who(from),
+            "'s receive buffer is full — the ",
+            who(from.peer()),
+            " must stop sending until the window opens again",
         ),
-        Annotation::FillsGap { from, bytes } => write!(
-            f,
-            "late segment: {} {} → {} that fill the gap before an earlier out-of-order segment",
+        Annotation::Retransmission { from, bytes } => say!(each;
+            "retransmission: the ",
+            who(from),
+            " sends ",
             Bytes(bytes),
+            " again that it had already sent (they were not acknowledged in time)",
+        ),
+        Annotation::OutOfOrder { from } => say!(each;
+            "out of order: this ",
             who(from),
-            who(from.peer())
+            " segment starts beyond the next expected byte — an earlier segment is missing (lost, or not captured)",
         ),
-        Annotation::KeepAlive { from } => write!(
-            f,
-            "keep-alive: the {} checks that the idle connection is still there (sequence number one below the next byte, no new data)",
-            who(from)
-        ),
-        Annotation::FinRetransmission { from } => write!(
-            f,
-            "FIN retransmission: the {} sends its FIN again because no ACK of it arrived in time",
-            who(from)
-        ),
-        Annotation::TeardownFin { from, step: 1 } => write!(
-            f,
-            "teardown 1/4: FIN — the {} has nothing more to send (close() or shutdown(SHUT_WR)); it can still receive",
-            who(from)
-        ),
-        Annotation::TeardownFin { from, step: 3 } => write!(
-            f,
-            "teardown 3/4: FIN — the {} has finished sending too (its application called close())",
-            who(from)
-        ),
-        Annotation::TeardownFin { from, step } => write!(
-            f,
-            "teardown {step}/4: FIN — the {} has nothing more to send",
-            who(from)
-        ),
-        Annotation::TeardownAck { from, step: 2 } => write!(
-            f,
-            "teardown 2/4: ACK — the {} acknowledges the {}'s FIN; that direction is closed, the other can still carry data",
+        Annotation::FillsGap { from, bytes } => say!(each;
+            "late segment: ",
+            Bytes(bytes),
+            " ",
             who(from),
-            who(from.peer())
+            " → ",
+            who(from.peer()),
+            " that fill the gap before an earlier out-of-order segment",
         ),
-        Annotation::TeardownAck { from, step: 4 } => write!(
-            f,
-            "teardown 4/4: ACK — the {} acknowledges the {}'s FIN; the connection is closed in both directions",
+        Annotation::KeepAlive { from } => say!(each;
+            "keep-alive: the ",
             who(from),
-            who(from.peer())
+            " checks that the idle connection is still there (sequence number one below the next byte, no new data)",
         ),
-        Annotation::TeardownAck { from, step } => write!(
-            f,
-            "teardown {step}/4: ACK — the {} acknowledges the {}'s FIN",
+        Annotation::FinRetransmission { from } => say!(each;
+            "FIN retransmission: the ",
             who(from),
-            who(from.peer())
+            " sends its FIN again because no ACK of it arrived in time",
         ),
-        Annotation::TeardownFinAckPiggybacked { from } => write!(
-            f,
-            "teardown steps 2 and 3 in one segment: FIN-ACK — the {0} acknowledges the {1}'s FIN and sends its own FIN together. \
-             The {0}'s application called close() before the kernel's delayed ACK went out, so the ACK rode on the FIN (a 3-segment teardown)",
+        Annotation::TeardownFin { from, step: 1 } => say!(each;
+            "teardown 1/4: FIN — the ",
             who(from),
-            who(from.peer())
+            " has nothing more to send (close() or shutdown(SHUT_WR)); it can still receive",
         ),
-        Annotation::SimultaneousFin { from } => write!(
-            f,
-            "simultaneous close: the {} sent its FIN before the {}'s FIN reached it; both are active closers and go through CLOSING to TIME-WAIT",
+        Annotation::TeardownFin { from, step: 3 } => say!(each;
+            "teardown 3/4: FIN — the ",
             who(from),
-            who(from.peer())
+            " has finished sending too (its application called close())",
         ),
-        Annotation::RstRefused { port } => write!(
-            f,
-            "RST: connection refused — nothing listens on port {port}, so the kernel answers the SYN with RST and connect() fails with ECONNREFUSED"
-        ),
-        Annotation::RstAbort { from } => write!(
-            f,
-            "RST: the {} aborts the connection (abortive close: SO_LINGER with timeout 0, or close() with unread data); the {}'s next call fails with ECONNRESET",
+        Annotation::TeardownFin { from, step } => say!(each;
+            "teardown ",
+            step,
+            "/4: FIN — the ",
             who(from),
-            who(from.peer())
+            " has nothing more to send",
         ),
-        Annotation::RstAfterClose { from } => write!(
-            f,
-            "RST after close: the {} resets a connection that was already closing or closed (for example, data arrived after its close())",
-            who(from)
+        Annotation::TeardownAck { from, step: 2 } => say!(each;
+            "teardown 2/4: ACK — the ",
+            who(from),
+            " acknowledges the ",
+            who(from.peer()),
+            "'s FIN; that direction is closed, the other can still carry data",
         ),
-        Annotation::UdpDatagram { payload, .. } => write!(
-            f,
-            "UDP datagram: 8-byte header + {} payload (no handshake, no ACK; TCP would add at least 20 bytes of header)",
-            Bytes(payload)
+        Annotation::TeardownAck { from, step: 4 } => say!(each;
+            "teardown 4/4: ACK — the ",
+            who(from),
+            " acknowledges the ",
+            who(from.peer()),
+            "'s FIN; the connection is closed in both directions",
+        ),
+        Annotation::TeardownAck { from, step } => say!(each;
+            "teardown ",
+            step,
+            "/4: ACK — the ",
+            who(from),
+            " acknowledges the ",
+            who(from.peer()),
+            "'s FIN",
+        ),
+        Annotation::TeardownFinAckPiggybacked { from } => say!(each;
+            "teardown steps 2 and 3 in one segment: FIN-ACK — the ",
+            who(from),
+            " acknowledges the ",
+            who(from.peer()),
+            "'s FIN and sends its own FIN together. The ",
+            who(from),
+            "'s application called close() before the kernel's delayed ACK went out, so the ACK rode on the FIN (a 3-segment teardown)",
+        ),
+        Annotation::SimultaneousFin { from } => say!(each;
+            "simultaneous close: the ",
+            who(from),
+            " sent its FIN before the ",
+            who(from.peer()),
+            "'s FIN reached it; both are active closers and go through CLOSING to TIME-WAIT",
+        ),
+        Annotation::RstRefused { port } => say!(each;
+            "RST: connection refused — nothing listens on port ",
+            port,
+            ", so the kernel answers the SYN with RST and connect() fails with ECONNREFUSED",
+        ),
+        Annotation::RstAbort { from } => say!(each;
+            "RST: the ",
+            who(from),
+            " aborts the connection (abortive close: SO_LINGER with timeout 0, or close() with unread data); the ",
+            who(from.peer()),
+            "'s next call fails with ECONNRESET",
+        ),
+        Annotation::RstAfterClose { from } => say!(each;
+            "RST after close: the ",
+            who(from),
+            " resets a connection that was already closing or closed (for example, data arrived after its close())",
+        ),
+        Annotation::UdpDatagram { payload, .. } => say!(each;
+            "UDP datagram: 8-byte header + ",
+            Bytes(payload),
+            " payload (no handshake, no ACK; TCP would add at least 20 bytes of header)",
         ),
         Annotation::IcmpPortUnreachable { datagram, port } => {
-            f.write_str("ICMP port unreachable: nothing listens on ")?;
+            each("ICMP port unreachable: nothing listens on ");
             match port {
-                Some(port) => write!(f, "port {port}")?,
-                None => f.write_str("that port")?,
+                Some(port) => say!(each; "port ", port),
+                None => each("that port"),
             }
-            f.write_str(", so the kernel dropped ")?;
+            each(", so the kernel dropped ");
             match datagram {
-                Some(number) => write!(f, "packet #{number}")?,
-                None => f.write_str("the datagram (it is not in the capture)")?,
+                Some(number) => say!(each; "packet #", number),
+                None => each("the datagram (it is not in the capture)"),
             }
-            f.write_str(
+            each(
                 " and sent back this error (a connected UDP socket's next call fails with ECONNREFUSED)",
-            )
+            );
         }
-        Annotation::Icmp { icmp_type, code } => {
-            write!(f, "ICMP {} (type {icmp_type}, code {code})", icmp_name(icmp_type, code, Lang::En))
-        }
-        Annotation::Icmpv6 { icmp_type, code } => write!(
-            f,
-            "ICMPv6 {} (type {icmp_type}, code {code})",
-            icmpv6_name(icmp_type, Lang::En)
+        Annotation::Icmp { icmp_type, code } => say!(each;
+            "ICMP ",
+            icmp_name(icmp_type, code, Lang::En),
+            " (type ",
+            icmp_type,
+            ", code ",
+            code,
+            ")",
         ),
-        Annotation::MidStream => f.write_str(
+        Annotation::Icmpv6 { icmp_type, code } => say!(each;
+            "ICMPv6 ",
+            icmpv6_name(icmp_type, Lang::En),
+            " (type ",
+            icmp_type,
+            ", code ",
+            code,
+            ")",
+        ),
+        Annotation::MidStream => each(
             "mid-stream: the capture started after this connection was opened, so its handshake was not seen; relative numbers start from the first segment seen",
         ),
         Annotation::Unexpected { reason } => {
-            f.write_str("unexpected: ")?;
-            f.write_str(match reason {
+            each("unexpected: ");
+            each(match reason {
                 Unexpected::AfterFin => "new data after this side already sent its FIN",
                 Unexpected::AckOfUnsentData => {
                     "it acknowledges bytes the peer never sent (or that the capture missed)"
@@ -271,168 +403,199 @@ fn english(note: &Annotation, f: &mut Formatter<'_>) -> fmt::Result {
                 Unexpected::InvalidFlags => {
                     "a flag combination no real stack sends (SYN with FIN or RST, FIN with RST, or no ACK after the handshake)"
                 }
-            })
+            });
         }
     }
 }
 
-fn chinese(note: &Annotation, f: &mut Formatter<'_>) -> fmt::Result {
+fn chinese<F: FnMut(&str)>(note: &Annotation, each: &mut F) {
     let who = |role: Role| Who(role, Lang::ZhCn);
     match *note {
         Annotation::HandshakeSyn => {
-            f.write_str("三次握手 1/3：SYN——客户端请求连接，并选定初始序列号（ISN）")
+            each("三次握手 1/3：SYN——客户端请求连接，并选定初始序列号（ISN）")
         }
-        Annotation::HandshakeSynAck => f.write_str(
+        Annotation::HandshakeSynAck => each(
             "三次握手 2/3：SYN-ACK——服务器接受连接，选定自己的 ISN，并确认客户端的 SYN（ack = 客户端 ISN + 1）；客户端收到它时 connect() 返回",
         ),
-        Annotation::HandshakeAck => f.write_str(
+        Annotation::HandshakeAck => each(
             "三次握手 3/3：ACK——客户端确认服务器的 SYN；双方都进入 ESTABLISHED，accept() 可以交出这个连接",
         ),
         Annotation::SynRetransmission => {
-            f.write_str("SYN 重传：没有及时收到 SYN-ACK，客户端再次发送同一个 SYN（ISN 不变）")
+            each("SYN 重传：没有及时收到 SYN-ACK，客户端再次发送同一个 SYN（ISN 不变）")
         }
-        Annotation::SynAckRetransmission => f.write_str(
+        Annotation::SynAckRetransmission => each(
             "SYN-ACK 重传：没有及时收到客户端的 ACK，服务器再次发送 SYN-ACK（ISN 不变）",
         ),
         Annotation::Data { from, bytes } => {
-            write!(f, "数据：{bytes} 字节，{} → {}", who(from), who(from.peer()))
+            say!(each; "数据：", bytes, " 字节，", who(from), " → ", who(from.peer()))
         }
-        Annotation::PureAck { from, acked } => write!(
-            f,
-            "ACK：{}确认已收到相对序列号 {acked} 之前的全部字节（本段不带数据）",
-            who(from)
-        ),
-        Annotation::WindowUpdate { from, window } => write!(
-            f,
-            "窗口更新：{}现在可以接收 {window} 字节（ack 不变，只有窗口变了）",
-            who(from)
-        ),
-        Annotation::ZeroWindow { from } => write!(
-            f,
-            "零窗口：{}的接收缓冲区已满——{}必须暂停发送，直到窗口重新打开",
+        Annotation::PureAck { from, acked } => say!(each;
+            "ACK：",
             who(from),
-            who(from.peer())
+            "确认已收到相对序列号 ",
+            acked,
+            " 之前的全部字节（本段不带数据）",
         ),
-        Annotation::Retransmission { from, bytes } => write!(
-            f,
-            "重传：{}再次发送已经发过的 {bytes} 字节（没有及时得到确认）",
-            who(from)
-        ),
-        Annotation::OutOfOrder { from } => write!(
-            f,
-            "乱序：{}的这个报文段从下一个期望字节之后开始——前面有报文段缺失（丢失或没有被抓到）",
-            who(from)
-        ),
-        Annotation::FillsGap { from, bytes } => write!(
-            f,
-            "迟到的报文段：{} → {}的 {bytes} 字节，填补了之前乱序报文段前面的空缺",
+        Annotation::WindowUpdate { from, window } => say!(each;
+            "窗口更新：",
             who(from),
-            who(from.peer())
+            "现在可以接收 ",
+            window,
+            " 字节（ack 不变，只有窗口变了）",
         ),
-        Annotation::KeepAlive { from } => write!(
-            f,
-            "保活探测：{}检查空闲的连接是否还在（序列号比下一个字节小 1，不带新数据）",
-            who(from)
-        ),
-        Annotation::FinRetransmission { from } => write!(
-            f,
-            "FIN 重传：{}没有及时收到对 FIN 的确认，于是再次发送 FIN",
-            who(from)
-        ),
-        Annotation::TeardownFin { from, step: 1 } => write!(
-            f,
-            "四次挥手 1/4：FIN——{}没有更多数据要发送（close() 或 shutdown(SHUT_WR)），但仍可接收",
-            who(from)
-        ),
-        Annotation::TeardownFin { from, step: 3 } => write!(
-            f,
-            "四次挥手 3/4：FIN——{}也发送完毕（它的应用调用了 close()）",
-            who(from)
-        ),
-        Annotation::TeardownFin { from, step } => write!(
-            f,
-            "四次挥手 {step}/4：FIN——{}没有更多数据要发送",
-            who(from)
-        ),
-        Annotation::TeardownAck { from, step: 2 } => write!(
-            f,
-            "四次挥手 2/4：ACK——{}确认{}的 FIN；这个方向已关闭，另一个方向仍可传数据",
+        Annotation::ZeroWindow { from } => say!(each;
+            "零窗口：",
             who(from),
-            who(from.peer())
+            "的接收缓冲区已满——",
+            who(from.peer()),
+            "必须暂停发送，直到窗口重新打开",
         ),
-        Annotation::TeardownAck { from, step: 4 } => write!(
-            f,
-            "四次挥手 4/4：ACK——{}确认{}的 FIN；连接的两个方向都已关闭",
+        Annotation::Retransmission { from, bytes } => say!(each;
+            "重传：",
             who(from),
-            who(from.peer())
+            "再次发送已经发过的 ",
+            bytes,
+            " 字节（没有及时得到确认）",
         ),
-        Annotation::TeardownAck { from, step } => write!(
-            f,
-            "四次挥手 {step}/4：ACK——{}确认{}的 FIN",
+        Annotation::OutOfOrder { from } => say!(each;
+            "乱序：",
             who(from),
-            who(from.peer())
+            "的这个报文段从下一个期望字节之后开始——前面有报文段缺失（丢失或没有被抓到）",
         ),
-        Annotation::TeardownFinAckPiggybacked { from } => write!(
-            f,
-            "四次挥手的第 2 步和第 3 步合在一个报文段里：FIN-ACK——{0}确认{1}的 FIN，同时发出自己的 FIN。\
-             {0}的应用在内核的延迟 ACK 发出之前就调用了 close()，于是 ACK 搭上了 FIN 的便车（三段式挥手）",
+        Annotation::FillsGap { from, bytes } => say!(each;
+            "迟到的报文段：",
             who(from),
-            who(from.peer())
+            " → ",
+            who(from.peer()),
+            "的 ",
+            bytes,
+            " 字节，填补了之前乱序报文段前面的空缺",
         ),
-        Annotation::SimultaneousFin { from } => write!(
-            f,
-            "同时关闭：{}在{}的 FIN 到达之前就发出了自己的 FIN；双方都是主动关闭方，都经过 CLOSING 再进入 TIME-WAIT",
+        Annotation::KeepAlive { from } => say!(each;
+            "保活探测：",
             who(from),
-            who(from.peer())
+            "检查空闲的连接是否还在（序列号比下一个字节小 1，不带新数据）",
         ),
-        Annotation::RstRefused { port } => write!(
-            f,
-            "RST：连接被拒绝——端口 {port} 上没有程序在监听，内核用 RST 回应 SYN，connect() 失败并返回 ECONNREFUSED"
-        ),
-        Annotation::RstAbort { from } => write!(
-            f,
-            "RST：{}中止了连接（异常关闭：SO_LINGER 超时为 0，或在还有未读数据时调用 close()）；{}的下一次调用会失败并返回 ECONNRESET",
+        Annotation::FinRetransmission { from } => say!(each;
+            "FIN 重传：",
             who(from),
-            who(from.peer())
+            "没有及时收到对 FIN 的确认，于是再次发送 FIN",
         ),
-        Annotation::RstAfterClose { from } => write!(
-            f,
-            "关闭后的 RST：{}重置了一个已在关闭或已关闭的连接（例如它 close() 之后又收到了数据）",
-            who(from)
+        Annotation::TeardownFin { from, step: 1 } => say!(each;
+            "四次挥手 1/4：FIN——",
+            who(from),
+            "没有更多数据要发送（close() 或 shutdown(SHUT_WR)），但仍可接收",
         ),
-        Annotation::UdpDatagram { payload, .. } => write!(
-            f,
-            "UDP 数据报：8 字节首部 + {payload} 字节载荷（没有握手，没有 ACK；TCP 的首部至少要 20 字节）"
+        Annotation::TeardownFin { from, step: 3 } => say!(each;
+            "四次挥手 3/4：FIN——",
+            who(from),
+            "也发送完毕（它的应用调用了 close()）",
+        ),
+        Annotation::TeardownFin { from, step } => say!(each;
+            "四次挥手 ",
+            step,
+            "/4：FIN——",
+            who(from),
+            "没有更多数据要发送",
+        ),
+        Annotation::TeardownAck { from, step: 2 } => say!(each;
+            "四次挥手 2/4：ACK——",
+            who(from),
+            "确认",
+            who(from.peer()),
+            "的 FIN；这个方向已关闭，另一个方向仍可传数据",
+        ),
+        Annotation::TeardownAck { from, step: 4 } => say!(each;
+            "四次挥手 4/4：ACK——",
+            who(from),
+            "确认",
+            who(from.peer()),
+            "的 FIN；连接的两个方向都已关闭",
+        ),
+        Annotation::TeardownAck { from, step } => say!(each;
+            "四次挥手 ",
+            step,
+            "/4：ACK——",
+            who(from),
+            "确认",
+            who(from.peer()),
+            "的 FIN",
+        ),
+        Annotation::TeardownFinAckPiggybacked { from } => say!(each;
+            "四次挥手的第 2 步和第 3 步合在一个报文段里：FIN-ACK——",
+            who(from),
+            "确认",
+            who(from.peer()),
+            "的 FIN，同时发出自己的 FIN。",
+            who(from),
+            "的应用在内核的延迟 ACK 发出之前就调用了 close()，于是 ACK 搭上了 FIN 的便车（三段式挥手）",
+        ),
+        Annotation::SimultaneousFin { from } => say!(each;
+            "同时关闭：",
+            who(from),
+            "在",
+            who(from.peer()),
+            "的 FIN 到达之前就发出了自己的 FIN；双方都是主动关闭方，都经过 CLOSING 再进入 TIME-WAIT",
+        ),
+        Annotation::RstRefused { port } => say!(each;
+            "RST：连接被拒绝——端口 ",
+            port,
+            " 上没有程序在监听，内核用 RST 回应 SYN，connect() 失败并返回 ECONNREFUSED",
+        ),
+        Annotation::RstAbort { from } => say!(each;
+            "RST：",
+            who(from),
+            "中止了连接（异常关闭：SO_LINGER 超时为 0，或在还有未读数据时调用 close()）；",
+            who(from.peer()),
+            "的下一次调用会失败并返回 ECONNRESET",
+        ),
+        Annotation::RstAfterClose { from } => say!(each;
+            "关闭后的 RST：",
+            who(from),
+            "重置了一个已在关闭或已关闭的连接（例如它 close() 之后又收到了数据）",
+        ),
+        Annotation::UdpDatagram { payload, .. } => say!(each;
+            "UDP 数据报：8 字节首部 + ",
+            payload,
+            " 字节载荷（没有握手，没有 ACK；TCP 的首部至少要 20 字节）",
         ),
         Annotation::IcmpPortUnreachable { datagram, port } => {
-            f.write_str("ICMP 端口不可达：")?;
+            each("ICMP 端口不可达：");
             match port {
-                Some(port) => write!(f, "端口 {port} 上")?,
-                None => f.write_str("那个端口上")?,
+                Some(port) => say!(each; "端口 ", port, " 上"),
+                None => each("那个端口上"),
             }
-            f.write_str("没有程序在监听，内核丢弃了")?;
+            each("没有程序在监听，内核丢弃了");
             match datagram {
-                Some(number) => write!(f, "第 {number} 号包")?,
-                None => f.write_str("那个数据报（它不在抓包里）")?,
+                Some(number) => say!(each; "第 ", number, " 号包"),
+                None => each("那个数据报（它不在抓包里）"),
             }
-            f.write_str("并回送这个错误（已 connect() 的 UDP 套接字的下一次调用会失败并返回 ECONNREFUSED）")
+            each("并回送这个错误（已 connect() 的 UDP 套接字的下一次调用会失败并返回 ECONNREFUSED）");
         }
-        Annotation::Icmp { icmp_type, code } => write!(
-            f,
-            "ICMP {}（类型 {icmp_type}，代码 {code}）",
-            icmp_name(icmp_type, code, Lang::ZhCn)
+        Annotation::Icmp { icmp_type, code } => say!(each;
+            "ICMP ",
+            icmp_name(icmp_type, code, Lang::ZhCn),
+            "（类型 ",
+            icmp_type,
+            "，代码 ",
+            code,
+            "）",
         ),
-        Annotation::Icmpv6 { icmp_type, code } => write!(
-            f,
-            "ICMPv6 {}（类型 {icmp_type}，代码 {code}）",
-            icmpv6_name(icmp_type, Lang::ZhCn)
+        Annotation::Icmpv6 { icmp_type, code } => say!(each;
+            "ICMPv6 ",
+            icmpv6_name(icmp_type, Lang::ZhCn),
+            "（类型 ",
+            icmp_type,
+            "，代码 ",
+            code,
+            "）",
         ),
-        Annotation::MidStream => f.write_str(
+        Annotation::MidStream => each(
             "中途开始：抓包开始时这个连接已经建立，没有看到握手；相对序列号从看到的第一个报文段算起",
         ),
         Annotation::Unexpected { reason } => {
-            f.write_str("异常：")?;
-            f.write_str(match reason {
+            each("异常：");
+            each(match reason {
                 Unexpected::AfterFin => "这一方已经发出 FIN 之后又发送了新数据",
                 Unexpected::AckOfUnsentData => "确认了对方从未发送过（或没有被抓到）的字节",
                 Unexpected::SynOnEstablished => "在已经建立的连接上出现了 SYN",
@@ -440,7 +603,7 @@ fn chinese(note: &Annotation, f: &mut Formatter<'_>) -> fmt::Result {
                 Unexpected::InvalidFlags => {
                     "真实的协议栈不会发送这种标志组合（SYN 带 FIN 或 RST、FIN 带 RST，或握手之后没有 ACK）"
                 }
-            })
+            });
         }
     }
 }
@@ -664,6 +827,22 @@ mod tests {
                 "{note:?} has no Chinese: {chinese}"
             );
             assert_ne!(english, format!("{note:?}"));
+        }
+    }
+
+    #[test]
+    fn the_pieces_make_the_sentence_display_writes() {
+        for note in every_note() {
+            for lang in [Lang::En, Lang::ZhCn] {
+                let mut pieces = String::new();
+                note.text(lang).write_pieces(|piece| pieces.push_str(piece));
+                assert_eq!(pieces, note.text(lang).to_string(), "{note:?}");
+            }
+        }
+        let mut digits = [0u8; 20];
+        let boundaries = [99_999_999, 100_000_000, u64::from(u32::MAX), u64::MAX - 1, u64::MAX];
+        for value in (0..10_001).chain(boundaries) {
+            assert_eq!(decimal(value, &mut digits), value.to_string());
         }
     }
 

@@ -43,6 +43,9 @@ fn terminal_width() -> Option<usize> {
     (ok && size.ws_col > 0).then_some(size.ws_col as usize)
 }
 
+/// Bytes of output gathered before each write to stdout.
+const STDOUT_BUFFER: usize = 256 * 1024;
+
 /// Where a command writes: the renderer on stdout, and optionally a capture file.
 pub struct OutputTarget {
     pub sink: Box<dyn Sink>,
@@ -51,19 +54,21 @@ pub struct OutputTarget {
 
 impl OutputTarget {
     pub fn open(args: &OutputArgs, style: Style, section_comment: &str) -> Result<Self, AppError> {
-        let stdout: Box<dyn Write> = Box::new(BufWriter::with_capacity(
-            64 * 1024,
-            std::io::stdout().lock(),
-        ));
+        // A concrete writer, not a `Box<dyn Write>`: the renderers issue many small writes per packet,
+        // and each would otherwise be a dynamic call. A replay writes about 1.3 KB of JSON per packet,
+        // so the buffer is large enough to keep system calls rare.
+        let stdout = BufWriter::with_capacity(STDOUT_BUFFER, std::io::stdout().lock());
         Self::open_to(args, style, section_comment, stdout)
     }
 
-    /// Like [`OutputTarget::open`], but the renderer writes to `out` instead of stdout.
-    pub fn open_to(
+    /// Like [`OutputTarget::open`], but the renderer writes to `out` instead of stdout. The renderer is
+    /// built for `out`'s own type, so pass a concrete writer rather than a `Box<dyn Write>` where speed
+    /// matters.
+    pub fn open_to<W: Write + 'static>(
         args: &OutputArgs,
         style: Style,
         section_comment: &str,
-        stdout: Box<dyn Write>,
+        stdout: W,
     ) -> Result<Self, AppError> {
         let sink: Box<dyn Sink> = match args.format {
             Format::Text => Box::new(LadderRenderer::new(

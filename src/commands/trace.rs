@@ -67,7 +67,7 @@ pub fn trace(args: &TraceArgs, style: Style) -> Result<u8, AppError> {
         &args.output,
         style,
         &format!("socklab trace -- {command_line}"),
-        Box::new(rendered.clone()),
+        rendered.clone(),
     )?;
     target.sink.begin(&RunInfo {
         title: format!("trace: {command_line}"),

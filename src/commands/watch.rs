@@ -37,7 +37,7 @@ pub fn watch(args: &WatchArgs, style: Style) -> Result<(), AppError> {
         &args.output,
         style,
         &format!("socklab watch on {}", args.iface),
-        Box::new(stdout.clone()),
+        stdout.clone(),
     )?;
     target.sink.begin(&RunInfo {
         title: match args.ports.is_empty() {

@@ -103,7 +103,7 @@ impl fmt::Display for FlowIntro<'_> {
     }
 }
 
-fn protocol_name(protocol: FlowProtocol) -> &'static str {
+pub(crate) fn protocol_name(protocol: FlowProtocol) -> &'static str {
     match protocol {
         FlowProtocol::Tcp => "TCP",
         FlowProtocol::Udp => "UDP",
@@ -254,7 +254,7 @@ impl fmt::Display for HeaderSizes<'_, '_> {
 }
 
 /// Short link-layer names for the size breakdown.
-fn link_name(link_type: LinkType) -> &'static str {
+pub(crate) fn link_name(link_type: LinkType) -> &'static str {
     match link_type {
         LinkType::Null => "NULL",
         LinkType::Ethernet => "Ethernet",

@@ -22,10 +22,14 @@ use serde::Serialize;
 use std::io::{self, Write};
 use std::net::{IpAddr, SocketAddr};
 
+mod annotation_data;
+mod packet_line;
+
 /// The schema tag every record carries. Bump the number on any incompatible change.
 pub const SCHEMA: &str = "socklab.timeline/1";
 
-/// Renders a run as JSON Lines. Wrap `out` in a `BufWriter`: serde_json issues many small writes.
+/// Renders a run as JSON Lines. Each record is written to `out` with one `write_all`; wrap `out` in a
+/// `BufWriter` all the same (records are short).
 pub struct JsonRenderer<W: Write> {
     out: W,
     /// The language of annotation texts, taken from the run.
@@ -37,6 +41,9 @@ pub struct JsonRenderer<W: Write> {
     /// Stable mode (lessons): what differs between runs (times, ports, raw sequence numbers,
     /// checksums, IP identification, TCP timestamps) is written as null, and addresses by name.
     stable: Option<StableNames>,
+    /// One record is written here, then handed to `out` with a single `write_all`: serializing
+    /// straight into `out` would issue a write per token.
+    line: Vec<u8>,
 }
 
 impl<W: Write> JsonRenderer<W> {
@@ -47,6 +54,7 @@ impl<W: Write> JsonRenderer<W> {
             origin: None,
             last_frame: None,
             stable: None,
+            line: Vec::with_capacity(4096),
         }
     }
 
@@ -82,7 +90,7 @@ impl<W: Write> JsonRenderer<W> {
     }
 
     fn emit<T: Serialize>(&mut self, record: &T) -> io::Result<()> {
-        write_line(&mut self.out, record)
+        write_line(&mut self.line, &mut self.out, record)
     }
 
     fn relative_time(&mut self, timestamp: Timestamp) -> i64 {
@@ -143,44 +151,18 @@ impl<W: Write> Sink for JsonRenderer<W> {
     ) -> io::Result<()> {
         let time_ns = self.relative_time(packet.timestamp);
         self.last_frame = Some(packet.number);
-        let stable = self.stable.as_ref();
-        let mut ip = packet.ip.as_ref().map(IpRecord::from);
-        let mut transport = TransportRecord::new(&packet.transport, verdict);
-        if stable.is_some() {
-            if let Some(ip) = &mut ip {
-                ip.identification = None;
-            }
-            transport.hide_varying();
-        }
-        let record = PacketRecord {
-            schema: SCHEMA,
-            kind: "packet",
-            frame: packet.number,
-            time_ns: self.varying(time_ns),
-            timestamp: self.varying(TimestampRecord::from(packet.timestamp)),
-            captured_len: packet.captured_len,
-            original_len: packet.original_len,
-            link: LinkRecord::from(&packet.link),
-            ip,
-            transport,
-            flow: verdict.flow,
-            new_flow: verdict.new_flow,
-            endpoints: flow
-                .filter(|_| verdict.new_flow)
-                .map(|info| EndpointsRecord {
-                    client: EndpointName::new(info.client, stable),
-                    server: EndpointName::new(info.server, stable),
-                }),
-            from: verdict.from,
-            states: verdict.states,
-            annotations: AnnotationList {
-                notes: &verdict.notes,
-                lang: self.lang,
-                stable,
-            },
-            related_packet: verdict.related_packet,
-        };
-        write_line(&mut self.out, &record)
+        let record = packet_record(
+            packet,
+            verdict,
+            flow,
+            time_ns,
+            self.lang,
+            self.stable.as_ref(),
+        );
+        self.line.clear();
+        packet_line::write(&mut self.line, &record)?;
+        self.line.push(b'\n');
+        self.out.write_all(&self.line)
     }
 
     fn undecodable(&mut self, frame: &Frame<'_>, error: &DecodeError) -> io::Result<()> {
@@ -226,15 +208,70 @@ impl<W: Write> Sink for JsonRenderer<W> {
                 complete: stats.is_complete(),
             },
         };
-        write_line(&mut self.out, &record)?;
+        write_line(&mut self.line, &mut self.out, &record)?;
         self.out.flush()
     }
 }
 
-/// One record and its newline.
-fn write_line<W: Write, T: Serialize>(out: &mut W, record: &T) -> io::Result<()> {
-    serde_json::to_writer(&mut *out, record)?;
-    out.write_all(b"\n")
+/// Writes `record` and its newline into `line`, then `line` to `out` in one piece.
+fn write_line<W: Write, T: Serialize>(
+    line: &mut Vec<u8>,
+    out: &mut W,
+    record: &T,
+) -> io::Result<()> {
+    line.clear();
+    super::json_writer::write(line, record)?;
+    line.push(b'\n');
+    out.write_all(line)
+}
+
+/// The packet record, borrowing the pipeline's values; in stable mode (`stable` is `Some`) what varies
+/// between runs is null and endpoints are named.
+fn packet_record<'a>(
+    packet: &'a Packet<'_>,
+    verdict: &'a Verdict,
+    flow: Option<&FlowInfo>,
+    time_ns: i64,
+    lang: Lang,
+    stable: Option<&'a StableNames>,
+) -> PacketRecord<'a> {
+    let varying = stable.is_none();
+    let mut ip = packet.ip.as_ref().map(IpRecord::from);
+    let mut transport = TransportRecord::new(&packet.transport, verdict);
+    if !varying {
+        if let Some(ip) = &mut ip {
+            ip.identification = None;
+        }
+        transport.hide_varying();
+    }
+    PacketRecord {
+        schema: SCHEMA,
+        kind: "packet",
+        frame: packet.number,
+        time_ns: varying.then_some(time_ns),
+        timestamp: varying.then(|| TimestampRecord::from(packet.timestamp)),
+        captured_len: packet.captured_len,
+        original_len: packet.original_len,
+        link: LinkRecord::from(&packet.link),
+        ip,
+        transport,
+        flow: verdict.flow,
+        new_flow: verdict.new_flow,
+        endpoints: flow
+            .filter(|_| verdict.new_flow)
+            .map(|info| EndpointsRecord {
+                client: EndpointName::new(info.client, stable),
+                server: EndpointName::new(info.server, stable),
+            }),
+        from: verdict.from,
+        states: verdict.states,
+        annotations: AnnotationList {
+            notes: &verdict.notes,
+            lang,
+            stable,
+        },
+        related_packet: verdict.related_packet,
+    }
 }
 
 #[derive(Serialize)]

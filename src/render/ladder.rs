@@ -19,20 +19,21 @@
 
 use super::color::{Palette, Tone};
 use super::describe::{
-    packet_tone, Addresses, ArrowLabel, FlowIntro, FlowName, HeaderSizes, RelativeTime,
+    link_name, packet_tone, protocol_name, Addresses, ArrowLabel, FlowIntro, FlowName, HeaderSizes,
 };
 use super::labels::Labels;
 use super::stable::StableNames;
 use super::summary_text::write_summary;
-use super::text::{self, repeat, spaces, wrap};
+use super::text::{self, dashes, dotted, push_decimal, push_two_digits, spaces, wrap};
 use super::{RunInfo, Sink};
-use crate::analysis::{FlowInfo, Role, Summary, Verdict};
+use crate::analysis::{FlowId, FlowInfo, Role, Summary, Verdict};
 use crate::capture::{CaptureStats, Frame, Timestamp};
-use crate::decode::{DecodeError, Packet, Transport};
+use crate::decode::{DecodeError, IpVersion, Packet, Transport};
 use crate::lang::Lang;
 use crate::timeline::{CallOutcome, SocketCall};
 use std::fmt::{self, Write as _};
 use std::io::{self, Write};
+use std::net::{SocketAddr, SocketAddrV4};
 
 /// The width the ladder is designed for.
 pub const DEFAULT_WIDTH: usize = 100;
@@ -167,7 +168,10 @@ impl<W: Write> LadderRenderer<W> {
                 format_args!("{} {step}", self.labels.step_word()),
             )?,
             (Some(_), None) => self.scratch.clear(),
-            (None, _) => fill(&mut self.scratch, format_args!("{}", RelativeTime(nanos)))?,
+            (None, _) => {
+                self.scratch.clear();
+                push_relative_time(&mut self.scratch, nanos);
+            }
         }
         spaces(
             &mut self.out,
@@ -216,43 +220,46 @@ impl<W: Write> LadderRenderer<W> {
     /// A detail line under an arrow: `args` wrapped within the lane.
     fn detail(&mut self, tone: Tone, args: fmt::Arguments<'_>) -> io::Result<()> {
         fill(&mut self.scratch, args)?;
+        self.detail_from_scratch(tone)
+    }
+
+    /// A detail line under an arrow: the scratch text wrapped within the lane.
+    fn detail_from_scratch(&mut self, tone: Tone) -> io::Result<()> {
         self.stabilize_scratch();
         let indent = self.lane_start() + DETAIL_INDENT;
         self.write_scratch_wrapped(tone, indent, self.detail_width())
     }
 
     fn write_arrow(&mut self, direction: Direction, label: Option<&str>) -> io::Result<()> {
-        const DASH: &str = "─";
-        const DOTTED: &str = "╌";
         let out = &mut self.out;
         let lane = self.lane;
         match (direction, label) {
             (Direction::ToServer, Some(label)) => {
-                repeat(out, DASH, 3)?;
-                write!(out, " {label} ")?;
-                repeat(out, DASH, lane - 6 - text::width(label))?;
+                dashes(out, 3)?;
+                write_padded(out, label)?;
+                dashes(out, lane - 6 - text::width(label))?;
                 out.write_all("▶".as_bytes())
             }
             (Direction::ToServer, None) => {
-                repeat(out, DASH, lane - 1)?;
+                dashes(out, lane - 1)?;
                 out.write_all("▶".as_bytes())
             }
             (Direction::ToClient, Some(label)) => {
                 out.write_all("◀".as_bytes())?;
-                repeat(out, DASH, lane - 6 - text::width(label))?;
-                write!(out, " {label} ")?;
-                repeat(out, DASH, 3)
+                dashes(out, lane - 6 - text::width(label))?;
+                write_padded(out, label)?;
+                dashes(out, 3)
             }
             (Direction::ToClient, None) => {
                 out.write_all("◀".as_bytes())?;
-                repeat(out, DASH, lane - 1)
+                dashes(out, lane - 1)
             }
             (Direction::Unknown, Some(label)) => {
-                repeat(out, DOTTED, 3)?;
-                write!(out, " {label} ")?;
-                repeat(out, DOTTED, lane - 5 - text::width(label))
+                dotted(out, 3)?;
+                write_padded(out, label)?;
+                dotted(out, lane - 5 - text::width(label))
             }
-            (Direction::Unknown, None) => repeat(out, DOTTED, lane),
+            (Direction::Unknown, None) => dotted(out, lane),
         }
     }
 
@@ -277,6 +284,171 @@ fn fill(scratch: &mut String, args: fmt::Arguments<'_>) -> io::Result<()> {
     scratch
         .write_fmt(args)
         .map_err(|_| io::Error::other("a value could not be formatted"))
+}
+
+/// " label ".
+fn write_padded<W: Write>(out: &mut W, label: &str) -> io::Result<()> {
+    out.write_all(b" ")?;
+    out.write_all(label.as_bytes())?;
+    out.write_all(b" ")
+}
+
+// What follows writes the ladder's most frequent texts piece by piece into a `String`, without
+// `core::fmt`, which cost more than everything else on a packet's rows. Each is what the `Display`
+// adapter in `describe` writes (tests below compare them on every fixture packet); the rare shapes go
+// through the adapter itself.
+
+/// [`RelativeTime`]: "+0.000041s".
+fn push_relative_time(text: &mut String, nanos: i64) {
+    text.push(if nanos < 0 { '-' } else { '+' });
+    let nanos = nanos.unsigned_abs();
+    push_decimal(text, nanos / 1_000_000_000);
+    text.push('.');
+    // Six digits, zero-padded: below a million.
+    let micros = (nanos % 1_000_000_000) / 1_000;
+    push_two_digits(text, micros / 10_000);
+    push_two_digits(text, micros / 100 % 100);
+    push_two_digits(text, micros % 100);
+    text.push('s');
+}
+
+/// [`ArrowLabel`]: "[TCP 1] SYN,ACK seq=0 ack=1 len=5", "UDP datagram 5 B".
+fn push_arrow_label(
+    text: &mut String,
+    packet: &Packet<'_>,
+    verdict: &Verdict,
+    labels: &Labels,
+    tag: Option<FlowId>,
+) -> fmt::Result {
+    let tag_piece = |text: &mut String| {
+        if let Some(id) = tag {
+            text.push('[');
+            text.push_str(protocol_name(id.protocol));
+            text.push(' ');
+            push_decimal(text, u64::from(id.index));
+            text.push_str("] ");
+        }
+    };
+    match &packet.transport {
+        Transport::Tcp(segment) => {
+            tag_piece(text);
+            let mut any = false;
+            for name in segment.flags.set_names() {
+                if any {
+                    text.push(',');
+                }
+                text.push_str(name);
+                any = true;
+            }
+            if !any {
+                text.push_str("none");
+            }
+            text.push_str(" seq=");
+            push_decimal(text, u64::from(verdict.rel_seq.unwrap_or(segment.seq)));
+            if segment.flags.ack() {
+                text.push_str(" ack=");
+                push_decimal(text, u64::from(verdict.rel_ack.unwrap_or(segment.ack)));
+            }
+            if segment.payload_len > 0 {
+                text.push_str(" len=");
+                push_decimal(text, u64::from(segment.payload_len));
+            }
+            Ok(())
+        }
+        Transport::Udp(datagram) => {
+            tag_piece(text);
+            text.push_str("UDP ");
+            text.push_str(labels.datagram);
+            text.push(' ');
+            push_decimal(text, u64::from(datagram.payload_len));
+            text.push_str(" B");
+            Ok(())
+        }
+        _ => write!(
+            text,
+            "{}",
+            ArrowLabel {
+                packet,
+                verdict,
+                labels,
+                tag
+            }
+        ),
+    }
+}
+
+/// [`FlowIntro`]: "TCP stream 0: client 127.0.0.1:43210 ⇄ server 127.0.0.1:5000".
+fn push_flow_intro(
+    text: &mut String,
+    id: FlowId,
+    info: Option<&FlowInfo>,
+    labels: &Labels,
+) -> fmt::Result {
+    let Some((SocketAddr::V4(client), SocketAddr::V4(server))) =
+        info.map(|info| (info.client, info.server))
+    else {
+        return write!(text, "{}", FlowIntro { id, info, labels });
+    };
+    text.push_str(protocol_name(id.protocol));
+    text.push(' ');
+    text.push_str(labels.stream);
+    text.push(' ');
+    push_decimal(text, u64::from(id.index));
+    text.push_str(labels.colon);
+    text.push_str(labels.client);
+    text.push(' ');
+    push_socket_address(text, client);
+    text.push_str(" ⇄ ");
+    text.push_str(labels.server);
+    text.push(' ');
+    push_socket_address(text, server);
+    Ok(())
+}
+
+/// An IPv4 socket address as `Display` writes it.
+fn push_socket_address(text: &mut String, address: SocketAddrV4) {
+    for (index, octet) in address.ip().octets().into_iter().enumerate() {
+        if index > 0 {
+            text.push('.');
+        }
+        push_decimal(text, u64::from(octet));
+    }
+    text.push(':');
+    push_decimal(text, u64::from(address.port()));
+}
+
+/// [`HeaderSizes`]: "Ethernet 14 + IPv4 20 + TCP 32 + 5 B".
+fn push_header_sizes(text: &mut String, packet: &Packet<'_>) -> fmt::Result {
+    let (Some(ip), Transport::Tcp(_) | Transport::Udp(_)) = (packet.ip, &packet.transport) else {
+        return write!(text, "{}", HeaderSizes { packet });
+    };
+    let link_len = packet.link.header_len;
+    if link_len > 0 {
+        text.push_str(link_name(packet.link.link_type));
+        text.push(' ');
+        push_decimal(text, u64::from(link_len));
+        text.push_str(" + ");
+    }
+    text.push_str(match ip.version {
+        IpVersion::V4 => "IPv4 ",
+        IpVersion::V6 => "IPv6 ",
+    });
+    push_decimal(text, u64::from(ip.header_len));
+    match &packet.transport {
+        Transport::Tcp(segment) => {
+            text.push_str(" + TCP ");
+            push_decimal(text, u64::from(segment.header_len));
+            text.push_str(" + ");
+            push_decimal(text, u64::from(segment.payload_len));
+        }
+        Transport::Udp(datagram) => {
+            text.push_str(" + UDP 8 + ");
+            push_decimal(text, u64::from(datagram.payload_len));
+        }
+        _ => {}
+    }
+    text.push_str(" B");
+    Ok(())
 }
 
 impl<W: Write> Sink for LadderRenderer<W> {
@@ -366,17 +538,11 @@ impl<W: Write> Sink for LadderRenderer<W> {
                         self.scratch.push_str(" ⇄ ");
                         names.write_address(&mut self.scratch, info.server);
                     }
-                    _ => fill(
-                        &mut self.scratch,
-                        format_args!(
-                            "{}",
-                            FlowIntro {
-                                id,
-                                info: flow,
-                                labels
-                            }
-                        ),
-                    )?,
+                    _ => {
+                        self.scratch.clear();
+                        push_flow_intro(&mut self.scratch, id, flow, labels)
+                            .map_err(|_| io::Error::other("a value could not be formatted"))?;
+                    }
                 }
                 self.out.write_all(b"\n")?;
                 self.write_scratch_wrapped(Tone::Heading, 0, self.width)?;
@@ -385,13 +551,16 @@ impl<W: Write> Sink for LadderRenderer<W> {
 
         let nanos = self.relative_time(packet.timestamp);
         self.write_time(nanos)?;
-        write!(
-            self.out,
-            " #{:<width$}",
-            packet.number,
-            width = FRAME_WIDTH - 1
+        // " #12     ": the frame number left-aligned in its column.
+        self.scratch.clear();
+        self.scratch.push_str(" #");
+        push_decimal(&mut self.scratch, packet.number);
+        let frame_end = 1 + FRAME_WIDTH;
+        self.out.write_all(self.scratch.as_bytes())?;
+        spaces(
+            &mut self.out,
+            frame_end.saturating_sub(self.scratch.len()) + SIDE,
         )?;
-        spaces(&mut self.out, SIDE)?;
 
         // Name the flow on each arrow only once several conversations interleave.
         let tag = if self.flows_seen > 1 {
@@ -399,13 +568,9 @@ impl<W: Write> Sink for LadderRenderer<W> {
         } else {
             None
         };
-        let label = ArrowLabel {
-            packet,
-            verdict,
-            labels,
-            tag,
-        };
-        fill(&mut self.scratch, format_args!("{label}"))?;
+        self.scratch.clear();
+        push_arrow_label(&mut self.scratch, packet, verdict, labels, tag)
+            .map_err(|_| io::Error::other("a value could not be formatted"))?;
         let fits = text::width(&self.scratch) + ARROW_DECORATION <= self.lane;
         let direction = match verdict.from {
             Some(Role::Client) => Direction::ToServer,
@@ -429,9 +594,16 @@ impl<W: Write> Sink for LadderRenderer<W> {
         if direction == Direction::Unknown && packet.ip.is_some() {
             self.detail(Tone::Detail, format_args!("{}", Addresses { packet }))?;
         }
-        self.detail(Tone::Detail, format_args!("{}", HeaderSizes { packet }))?;
+        self.scratch.clear();
+        push_header_sizes(&mut self.scratch, packet)
+            .map_err(|_| io::Error::other("a value could not be formatted"))?;
+        self.detail_from_scratch(Tone::Detail)?;
         for note in verdict.notes.iter() {
-            self.detail(Tone::Plain, format_args!("{}", note.text(self.lang)))?;
+            self.scratch.clear();
+            let scratch = &mut self.scratch;
+            note.text(self.lang)
+                .write_pieces(|piece| scratch.push_str(piece));
+            self.detail_from_scratch(Tone::Plain)?;
         }
         if let (Transport::Tcp(_), Some(states)) = (&packet.transport, verdict.states) {
             self.write_states(states.client.name(), states.server.name())?;
@@ -881,5 +1053,114 @@ mod tests {
             output(ladder).trim(),
             "client: connect(127.0.0.1:5001) failed: ECONNREFUSED (Connection refused)"
         );
+    }
+
+    #[test]
+    fn relative_times_are_written_as_display_writes_them() {
+        use super::super::describe::RelativeTime;
+        for nanos in [
+            0,
+            999,
+            1_000,
+            41_000,
+            999_999_999,
+            1_000_000_000,
+            12_345_678_901,
+            -21_000,
+            i64::MAX,
+            i64::MIN,
+        ] {
+            let mut text = String::new();
+            push_relative_time(&mut text, nanos);
+            assert_eq!(text, RelativeTime(nanos).to_string(), "{nanos}");
+        }
+    }
+
+    #[test]
+    fn flow_intros_are_written_as_display_writes_them() {
+        let mut info = fixtures::tcp_flow();
+        for (client, server) in [
+            ("127.0.0.1:43210", "127.0.0.1:5000"),
+            ("0.0.0.0:0", "255.255.255.255:65535"),
+            ("[::1]:43210", "[2001:db8::1]:80"),
+        ] {
+            info.client = client.parse().unwrap();
+            info.server = server.parse().unwrap();
+            for lang in [Lang::En, Lang::ZhCn] {
+                let labels = Labels::get(lang);
+                for flow in [Some(&info), None] {
+                    let mut fast = String::new();
+                    push_flow_intro(&mut fast, info.id, flow, labels).unwrap();
+                    let intro = FlowIntro {
+                        id: info.id,
+                        info: flow,
+                        labels,
+                    };
+                    assert_eq!(fast, intro.to_string());
+                }
+            }
+        }
+    }
+
+    /// The piecewise arrow labels and size lines against the `Display` adapters, on every packet of
+    /// every fixture capture, with and without a flow tag, in both languages, and with the fields the
+    /// fixtures leave at zero or absent changed.
+    #[test]
+    fn labels_and_sizes_are_written_as_the_adapters_write_them() {
+        use crate::analysis::Analyzer;
+        use crate::capture::{FileSource, FrameSource, Next};
+        use crate::decode;
+        let check = |packet: &Packet<'_>, verdict: &Verdict| {
+            for lang in [Lang::En, Lang::ZhCn] {
+                let labels = Labels::get(lang);
+                for tag in [None, verdict.flow] {
+                    let mut fast = String::new();
+                    push_arrow_label(&mut fast, packet, verdict, labels, tag).unwrap();
+                    let label = ArrowLabel {
+                        packet,
+                        verdict,
+                        labels,
+                        tag,
+                    };
+                    assert_eq!(fast, label.to_string());
+                }
+            }
+            let mut fast = String::new();
+            push_header_sizes(&mut fast, packet).unwrap();
+            assert_eq!(fast, HeaderSizes { packet }.to_string());
+        };
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|ext| ext != "pcapng") {
+                continue;
+            }
+            let mut source = FileSource::open(&path).unwrap();
+            let mut analyzer = Analyzer::new();
+            while let Next::Frame(frame) = source.next_frame().unwrap() {
+                let Ok(packet) = decode::decode(&frame) else {
+                    continue;
+                };
+                let verdict = analyzer.process(&packet);
+                check(&packet, &verdict);
+                let mut changed = packet;
+                changed.link.header_len = 0;
+                if let Transport::Tcp(segment) = &mut changed.transport {
+                    segment.flags = TcpFlags(0);
+                    segment.payload_len = u32::MAX;
+                }
+                let mut bare = verdict;
+                bare.rel_seq = None;
+                bare.rel_ack = None;
+                bare.flow = Some(FlowId {
+                    protocol: FlowProtocol::Udp,
+                    index: u32::MAX,
+                });
+                check(&changed, &bare);
+                checked += 1;
+            }
+        }
+        assert!(checked > 100, "only {checked} packets in the fixtures");
     }
 }

@@ -16,6 +16,7 @@ mod describe;
 mod fixtures;
 mod html;
 mod json;
+mod json_writer;
 mod labels;
 mod ladder;
 mod layers;

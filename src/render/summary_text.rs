@@ -4,7 +4,7 @@
 use super::color::{Palette, Tone};
 use super::describe::{overhead_tenths, FlowName};
 use super::labels::Labels;
-use super::text::{self, spaces, wrap};
+use super::text::{self, push_decimal, spaces, wrap};
 use crate::analysis::{
     FlowProtocol, FlowSummary, ProtocolTotals, Role, Summary, TcpState, UnlistedFlows,
 };
@@ -35,6 +35,7 @@ pub(crate) fn write_summary<W: Write + ?Sized>(
         labels,
         width,
         scratch,
+        key_width: key_column(),
     };
     section.protocols(summary)?;
     section.flows(&summary.flows)?;
@@ -50,6 +51,8 @@ struct Section<'a, W: Write + ?Sized> {
     labels: &'a Labels,
     width: usize,
     scratch: &'a mut String,
+    /// The keys' column of a conversation's lines, measured once: one line per field of every flow.
+    key_width: usize,
 }
 
 /// Column headings of the protocol table, as a function so widths can be measured in every language.
@@ -262,41 +265,56 @@ impl<W: Write + ?Sized> Section<'_, W> {
 
     /// One "key  value" line of a conversation, the value wrapped under itself.
     fn field(&mut self, key: &str, args: fmt::Arguments<'_>) -> io::Result<()> {
-        let key_width = key_column();
-        spaces(self.out, 2 * INDENT)?;
-        self.palette.paint(self.out, Tone::Detail, key)?;
-        spaces(self.out, key_width.saturating_sub(text::width(key)))?;
         self.fill(args)?;
-        self.wrapped(Tone::Plain, 0, 2 * INDENT + key_width)
+        self.field_from_scratch(key)
     }
 
+    /// [`Section::field`] with the value already in the scratch text.
+    fn field_from_scratch(&mut self, key: &str) -> io::Result<()> {
+        spaces(self.out, 2 * INDENT)?;
+        self.palette.paint(self.out, Tone::Detail, key)?;
+        spaces(self.out, self.key_width.saturating_sub(text::width(key)))?;
+        self.wrapped(Tone::Plain, 0, 2 * INDENT + self.key_width)
+    }
+
+    /// Replaces the scratch text with `pieces` in order.
+    fn fill_pieces(&mut self, pieces: &[&str]) {
+        self.scratch.clear();
+        for piece in pieces {
+            self.scratch.push_str(piece);
+        }
+    }
+
+    /// A conversation's lines. One is written per listed flow (up to 10,000), so the values are put
+    /// together piece by piece rather than through `core::fmt`.
     fn flow(&mut self, flow: &FlowSummary) -> io::Result<()> {
         let labels = self.labels;
         if !flow.history.is_empty() {
-            self.field(
-                labels.history,
-                format_args!(
-                    "{}{}{}{}",
-                    flow.history, labels.paren_open, labels.history_note, labels.paren_close
-                ),
-            )?;
+            self.fill_pieces(&[
+                &flow.history,
+                labels.paren_open,
+                labels.history_note,
+                labels.paren_close,
+            ]);
+            self.field_from_scratch(labels.history)?;
         }
-        self.field(labels.packets, format_args!("{}", flow.packets))?;
+        self.scratch.clear();
+        push_decimal(self.scratch, flow.packets);
+        self.field_from_scratch(labels.packets)?;
         if flow.info.id.protocol == FlowProtocol::Tcp {
-            self.field(
-                labels.client_states,
-                format_args!("{}", StateChain(&flow.client_states)),
-            )?;
-            self.field(
-                labels.server_states,
-                format_args!("{}", StateChain(&flow.server_states)),
-            )?;
+            self.scratch.clear();
+            push_state_chain(self.scratch, &flow.client_states);
+            self.field_from_scratch(labels.client_states)?;
+            self.scratch.clear();
+            push_state_chain(self.scratch, &flow.server_states);
+            self.field_from_scratch(labels.server_states)?;
             let handshake = if flow.handshake_complete {
                 labels.complete
             } else {
                 labels.incomplete
             };
-            self.field(labels.handshake, format_args!("{handshake}"))?;
+            self.fill_pieces(&[handshake]);
+            self.field_from_scratch(labels.handshake)?;
             let clean = if flow.closed_cleanly {
                 labels.closed_cleanly
             } else {
@@ -308,24 +326,27 @@ impl<W: Write + ?Sized> Section<'_, W> {
                 None => None,
             };
             match closer {
-                Some(closer) => self.field(
-                    labels.close,
-                    format_args!("{clean}{}{closer}", labels.clause_sep),
-                )?,
-                None => self.field(labels.close, format_args!("{clean}"))?,
+                Some(closer) => self.fill_pieces(&[clean, labels.clause_sep, closer]),
+                None => self.fill_pieces(&[clean]),
             }
+            self.field_from_scratch(labels.close)?;
         }
-        self.field(
-            labels.bytes,
-            format_args!(
-                "{client} → {server} {} B{}{server} → {client} {} B",
-                flow.client_payload_bytes,
-                labels.list_sep,
-                flow.server_payload_bytes,
-                client = labels.client,
-                server = labels.server,
-            ),
-        )
+        // "client → server 5 B, server → client 7 B"
+        self.fill_pieces(&[labels.client, " → ", labels.server, " "]);
+        push_decimal(self.scratch, flow.client_payload_bytes);
+        for piece in [
+            " B",
+            labels.list_sep,
+            labels.server,
+            " → ",
+            labels.client,
+            " ",
+        ] {
+            self.scratch.push_str(piece);
+        }
+        push_decimal(self.scratch, flow.server_payload_bytes);
+        self.scratch.push_str(" B");
+        self.field_from_scratch(labels.bytes)
     }
 
     fn capture(&mut self, stats: &CaptureStats, undecodable: u64) -> io::Result<()> {
@@ -389,20 +410,15 @@ fn key_column() -> usize {
         + GAP
 }
 
-/// "CLOSED → SYN-SENT → ESTABLISHED".
-struct StateChain<'a>(&'a [TcpState]);
-
-impl fmt::Display for StateChain<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (index, state) in self.0.iter().enumerate() {
-            if index > 0 {
-                f.write_str(" → ")?;
-            }
-            f.write_str(state.name())?;
+/// "CLOSED → SYN-SENT → ESTABLISHED", or "-" when there are none.
+fn push_state_chain(text: &mut String, states: &[TcpState]) {
+    for (index, state) in states.iter().enumerate() {
+        if index > 0 {
+            text.push_str(" → ");
         }
-        if self.0.is_empty() {
-            f.write_str("-")?;
-        }
-        Ok(())
+        text.push_str(state.name());
+    }
+    if states.is_empty() {
+        text.push('-');
     }
 }

@@ -31,40 +31,79 @@ fn char_width(c: char) -> usize {
     }
 }
 
-/// Writes `count` copies of `piece` (a space, a box-drawing dash), a few dozen per write.
-pub(crate) fn repeat<W: Write + ?Sized>(out: &mut W, piece: &str, count: usize) -> io::Result<()> {
-    const CHUNK: usize = 128;
+/// `N` bytes of `piece` repeated, built at compile time: a run to write slices of.
+const fn run<const N: usize>(piece: &str) -> [u8; N] {
     let piece = piece.as_bytes();
-    if piece.is_empty() || piece.len() > CHUNK {
-        for _ in 0..count {
-            out.write_all(piece)?;
-        }
-        return Ok(());
+    let mut bytes = [0u8; N];
+    let mut at = 0;
+    while at < N {
+        bytes[at] = piece[at % piece.len()];
+        at += 1;
     }
-    let per_chunk = CHUNK / piece.len();
-    let mut chunk = [0u8; CHUNK];
-    for copy in chunk.chunks_exact_mut(piece.len()).take(per_chunk) {
-        copy.copy_from_slice(piece);
-    }
+    bytes
+}
+
+/// Enough of each repeated piece for one line of a wide terminal in one write.
+const RUN_PIECES: usize = 128;
+static SPACE_RUN: [u8; RUN_PIECES] = run(" ");
+static DASH_RUN: [u8; 3 * RUN_PIECES] = run("─");
+static DOTTED_RUN: [u8; 3 * RUN_PIECES] = run("╌");
+
+/// Writes `count` pieces from `run`, a run of `piece_len`-byte pieces.
+fn write_run<W: Write + ?Sized>(
+    out: &mut W,
+    run: &[u8],
+    piece_len: usize,
+    count: usize,
+) -> io::Result<()> {
+    let per_write = run.len() / piece_len;
     let mut left = count;
     while left > 0 {
-        let now = left.min(per_chunk);
-        out.write_all(&chunk[..now * piece.len()])?;
+        let now = left.min(per_write);
+        out.write_all(&run[..now * piece_len])?;
         left -= now;
     }
     Ok(())
 }
 
 pub(crate) fn spaces<W: Write + ?Sized>(out: &mut W, count: usize) -> io::Result<()> {
-    const SPACES: &[u8; 32] = b"                                ";
-    let mut left = count;
-    while left > 0 {
-        let chunk = left.min(SPACES.len());
-        out.write_all(&SPACES[..chunk])?;
-        left -= chunk;
-    }
-    Ok(())
+    write_run(out, &SPACE_RUN, 1, count)
 }
+
+/// `count` box-drawing dashes, "─".
+pub(crate) fn dashes<W: Write + ?Sized>(out: &mut W, count: usize) -> io::Result<()> {
+    write_run(out, &DASH_RUN, "─".len(), count)
+}
+
+/// `count` dotted dashes, "╌".
+pub(crate) fn dotted<W: Write + ?Sized>(out: &mut W, count: usize) -> io::Result<()> {
+    write_run(out, &DOTTED_RUN, "╌".len(), count)
+}
+
+/// Appends `value` in decimal, as `Display` writes it: two digits at a time, each pair copied from a
+/// table (most numbers on a ladder are short).
+pub(crate) fn push_decimal(text: &mut String, value: u64) {
+    if value < 10 {
+        text.push(char::from(b'0' + value as u8));
+        return;
+    }
+    if value >= 100 {
+        push_decimal(text, value / 100);
+    }
+    push_two_digits(text, value % 100);
+}
+
+/// Appends `value` (below 100) as two digits, zero-padded.
+pub(crate) fn push_two_digits(text: &mut String, value: u64) {
+    let pair = (value % 100) as usize * 2;
+    text.push_str(DIGIT_PAIRS.get(pair..pair + 2).unwrap_or_default());
+}
+
+/// "00" "01" ... "99", back to back.
+const DIGIT_PAIRS: &str = "\
+    00010203040506070809101112131415161718192021222324252627282930313233343536373839\
+    40414243444546474849505152535455565758596061626364656667686970717273747576777879\
+    8081828384858687888990919293949596979899";
 
 /// Characters a line must not start with (closing punctuation), in Chinese and in English.
 fn no_line_start(c: char) -> bool {
@@ -119,40 +158,108 @@ impl Wrap<'_> {
 }
 
 impl<'a> Wrap<'a> {
-    /// The next line, when its printable-ASCII start decides it: there every character is one column
-    /// and only spaces are break points, so the line is found without measuring characters. `None`
-    /// when a later character (non-ASCII, a newline) matters. Gives what the general loop below gives.
-    fn ascii_line(&mut self, rest: &'a str) -> Option<&'a str> {
+    /// The next line of `rest` (which starts with a non-space), when every character up to where the
+    /// line ends is one column wide and no newline or control character: then only spaces are break
+    /// points, and the line is found from runs of printable ASCII measured many bytes at a time, with
+    /// a look at each other character. `None` when a character of another width, a control character
+    /// or a newline decides the line: the general loop does. Gives what the general loop gives.
+    fn narrow_line(&mut self, rest: &'a str) -> Option<&'a str> {
         let bytes = rest.as_bytes();
-        // Only the start of the text can matter: the line ends near `max` (a few spaces may hang past it).
-        let scan = bytes.len().min(self.max.saturating_add(64));
-        let prefix = bytes[..scan]
-            .iter()
-            .position(|&byte| !is_printable_ascii(byte))
-            .unwrap_or(scan);
-        // The first character that does not fit; spaces may hang past the edge.
-        let overflow = bytes[..prefix]
-            .iter()
-            .skip(self.max)
-            .position(|&byte| byte != b' ')
-            .map(|offset| offset + self.max);
-        match overflow {
-            Some(at) => {
-                let (end, resume) = match bytes[..at].iter().rposition(|&byte| byte == b' ') {
-                    Some(space) => (space, space + 1),
-                    // No space: cut the word (`at` >= max >= 1, so the line is not empty).
-                    None => (at, at),
+        // Columns before `at`, where every character so far took one.
+        let mut column = 0;
+        let mut at = 0;
+        // The byte index of the last space before `at`.
+        let mut last_space = None;
+        loop {
+            // The byte at column `max` if everything from `at` is ASCII: the first that may not fit.
+            let edge = at + self.max.saturating_sub(column);
+            let scan_end = bytes.len().min(edge + 1);
+            let run_end = at + ascii_run_len(bytes.get(at..scan_end)?);
+            if run_end == edge + 1 {
+                // Spaces may hang past the edge: the first other character does not fit.
+                let Some(offset) = bytes.get(edge..)?.iter().position(|&byte| byte != b' ') else {
+                    self.rest = "";
+                    return Some(rest.trim_end());
                 };
-                self.rest = &rest[resume..];
-                Some(rest[..end].trim_end())
+                let over = edge + offset;
+                if !is_printable_ascii(bytes[over]) {
+                    return None;
+                }
+                let space = bytes
+                    .get(at..over)?
+                    .iter()
+                    .rposition(|&byte| byte == b' ')
+                    .map(|offset| at + offset)
+                    .or(last_space);
+                return self.cut(rest, space, over);
             }
-            None if prefix == bytes.len() => {
+            if let Some(offset) = bytes.get(at..run_end)?.iter().rposition(|&b| b == b' ') {
+                last_space = Some(at + offset);
+            }
+            column += run_end - at;
+            at = run_end;
+            let Some(&byte) = bytes.get(at) else {
                 self.rest = "";
-                Some(rest.trim_end())
+                return Some(rest.trim_end());
+            };
+            // A character other than printable ASCII.
+            if byte < 0x80 {
+                return None;
             }
-            None => None,
+            let c = rest.get(at..)?.chars().next()?;
+            if char_width(c) != 1 {
+                return None;
+            }
+            if column >= self.max {
+                return self.cut(rest, last_space, at);
+            }
+            column += 1;
+            at += c.len_utf8();
         }
     }
+
+    /// Ends the line at the last space before `over` (the first character that does not fit), or cuts
+    /// the word there when there is no space (`over` > 0: at least one character fits a line).
+    fn cut(&mut self, rest: &'a str, space: Option<usize>, over: usize) -> Option<&'a str> {
+        let (end, resume) = match space {
+            Some(space) => (space, space + 1),
+            None => (over, over),
+        };
+        self.rest = rest.get(resume..)?;
+        Some(rest.get(..end)?.trim_end())
+    }
+}
+
+/// How many bytes at the start of `bytes` are printable ASCII, eight at a time where it can.
+fn ascii_run_len(bytes: &[u8]) -> usize {
+    let mut len = 0;
+    let mut words = bytes.chunks_exact(8);
+    for chunk in &mut words {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let others = not_printable_ascii(u64::from_le_bytes(word));
+        if others != 0 {
+            // The lowest flagged byte is exact (see `not_printable_ascii`).
+            return len + (others.trailing_zeros() / 8) as usize;
+        }
+        len += 8;
+    }
+    let tail = words.remainder();
+    len + tail
+        .iter()
+        .position(|&byte| !is_printable_ascii(byte))
+        .unwrap_or(tail.len())
+}
+
+/// The high bit of each byte of `word` that is not printable ASCII (below 0x20, 0x7f, or 0x80 and up).
+/// Borrows can also flag bytes above a flagged one, never below it: the lowest flag is exact.
+#[inline(always)]
+fn not_printable_ascii(word: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // A byte's high bit, set when the byte (its own high bit clear) is below `n`.
+    let below = |x: u64, n: u64| x.wrapping_sub(ONES * n) & !x & HIGHS;
+    (word & HIGHS) | below(word, 0x20) | below(word ^ (ONES * 0x7f), 1)
 }
 
 impl<'a> Iterator for Wrap<'a> {
@@ -164,7 +271,7 @@ impl<'a> Iterator for Wrap<'a> {
             self.rest = rest;
             return None;
         }
-        if let Some(line) = self.ascii_line(rest) {
+        if let Some(line) = self.narrow_line(rest) {
             return Some(line);
         }
         Some(self.general_line(rest))
@@ -260,6 +367,10 @@ mod tests {
     #[test]
     fn shortcut_matches_the_loop() {
         let texts = [
+            "handshake 1/3: SYN — the client asks to connect and picks its initial sequence number (ISN)",
+            "data: 5 bytes client → server",
+            "tab\there, a newline\nthen more — and é, 客户端 wide, ‘quoted’ words",
+            "—————————— ——— —",
             "the client asks to connect and picks its initial sequence number (ISN)",
             "abcdefgh ij",
             "a  b   c    d     e",
@@ -277,6 +388,57 @@ mod tests {
                 let mixed = format!("{text} — 客户端");
                 let shortcut: Vec<&str> = wrap(&mixed, max).collect();
                 assert_eq!(shortcut, general_lines(&mixed, max), "{mixed:?} at {max}");
+                let mixed = format!("客户端 {text}\u{0301} x");
+                let shortcut: Vec<&str> = wrap(&mixed, max).collect();
+                assert_eq!(shortcut, general_lines(&mixed, max), "{mixed:?} at {max}");
+            }
+        }
+    }
+
+    #[test]
+    fn shortcut_matches_the_loop_on_random_mixtures() {
+        let alphabet = [
+            "a", "b", " ", " ", "  ", "—", "→", "é", "客", "户", "，", "(", "（", ".", "\n", "\t",
+            "\u{0301}", "xyzzy", "⇄",
+        ];
+        // A fixed linear congruential sequence: the same mixtures on every run.
+        let mut state: u32 = 12345;
+        let mut next = move || {
+            state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            (state >> 16) as usize
+        };
+        for _ in 0..10_000 {
+            let len = next() % 40;
+            let text: String = (0..len)
+                .map(|_| alphabet[next() % alphabet.len()])
+                .collect();
+            let max = next() % 16;
+            let shortcut: Vec<&str> = wrap(&text, max).collect();
+            assert_eq!(shortcut, general_lines(&text, max), "{text:?} at {max}");
+        }
+    }
+
+    #[test]
+    fn ascii_runs_end_at_the_first_other_byte_at_every_position() {
+        for byte in 0..=255u8 {
+            for len in 0..20 {
+                for position in 0..len {
+                    let mut bytes = vec![b'x'; len];
+                    bytes[position] = byte;
+                    // Bytes after it that would also end a run, so a flag above must not mislead.
+                    if position + 1 < len {
+                        bytes[position + 1] = 0x1f;
+                    }
+                    let expected = bytes
+                        .iter()
+                        .position(|&b| !is_printable_ascii(b))
+                        .unwrap_or(len);
+                    assert_eq!(
+                        ascii_run_len(&bytes),
+                        expected,
+                        "{byte:#x} at {position} of {len}"
+                    );
+                }
             }
         }
     }
@@ -319,22 +481,33 @@ mod tests {
     }
 
     #[test]
-    fn repeat_writes_any_count_of_any_piece() {
-        for count in [0, 1, 42, 43, 100, 300] {
+    fn runs_write_any_count() {
+        for count in [0, 1, 70, 127, 128, 129, 300] {
             let mut out = Vec::new();
-            repeat(&mut out, "─", count).unwrap();
+            spaces(&mut out, count).unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), " ".repeat(count));
+            let mut out = Vec::new();
+            dashes(&mut out, count).unwrap();
             assert_eq!(String::from_utf8(out).unwrap(), "─".repeat(count));
             let mut out = Vec::new();
-            repeat(&mut out, "ab", count).unwrap();
-            assert_eq!(String::from_utf8(out).unwrap(), "ab".repeat(count));
+            dotted(&mut out, count).unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), "╌".repeat(count));
         }
     }
 
     #[test]
-    fn spaces_writes_any_count() {
-        let mut out = Vec::new();
-        spaces(&mut out, 70).unwrap();
-        assert_eq!(out.len(), 70);
-        assert!(out.iter().all(|&b| b == b' '));
+    fn decimals_as_display_writes_them() {
+        let mut values: Vec<u64> = (0..10_000).collect();
+        values.extend([u64::MAX, u64::MAX - 1]);
+        let mut power = 1u64;
+        for _ in 0..20 {
+            values.extend([power - 1, power, power + 1, power.saturating_mul(7)]);
+            power = power.saturating_mul(10);
+        }
+        for value in values {
+            let mut text = String::from("x");
+            push_decimal(&mut text, value);
+            assert_eq!(text, format!("x{value}"));
+        }
     }
 }
