@@ -840,7 +840,13 @@ mod tests {
             }
         }
         let mut digits = [0u8; 20];
-        let boundaries = [99_999_999, 100_000_000, u64::from(u32::MAX), u64::MAX - 1, u64::MAX];
+        let boundaries = [
+            99_999_999,
+            100_000_000,
+            u64::from(u32::MAX),
+            u64::MAX - 1,
+            u64::MAX,
+        ];
         for value in (0..10_001).chain(boundaries) {
             assert_eq!(decimal(value, &mut digits), value.to_string());
         }

@@ -1,7 +1,11 @@
 //! JSON Lines: one object per line, schema `socklab.timeline/1` (documented in docs/json-schema.md).
 //!
-//! Every record carries `"schema"` and `"type"` first. Records are borrowed views of the pipeline's values,
-//! serialized straight into the writer: no intermediate `serde_json::Value`, no per-packet allocation.
+//! Every record carries `"schema"` and `"type"` first. Records are borrowed views of the pipeline's values
+//! whose `Serialize` is the definition of what is written: no intermediate `serde_json::Value`, no
+//! per-packet allocation. A record is written into a reused buffer, then to the writer in one piece. The
+//! packet record, one per packet, is written field by field by `packet_line` (tested byte-equal with
+//! serde_json on every fixture packet); the others go through `json_writer`, a `Serializer` that writes
+//! what serde_json writes.
 
 use super::describe::{header_bytes, overhead_tenths};
 use super::stable::StableNames;
