@@ -16,6 +16,8 @@ mod state_path;
 mod summary;
 mod tcp_connection;
 #[cfg(test)]
+pub(crate) mod test_annotations;
+#[cfg(test)]
 mod test_packets;
 mod text;
 mod totals;

@@ -657,6 +657,7 @@ fn icmpv6_name(icmp_type: u8, lang: Lang) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::test_annotations::every_annotation;
 
     fn en(note: Annotation) -> String {
         note.text(Lang::En).to_string()
@@ -664,64 +665,6 @@ mod tests {
 
     fn zh(note: Annotation) -> String {
         note.text(Lang::ZhCn).to_string()
-    }
-
-    /// One of every variant (and every teardown step), for the "every note has text" checks.
-    fn every_note() -> Vec<Annotation> {
-        let from = Role::Client;
-        let mut notes = vec![
-            Annotation::HandshakeSyn,
-            Annotation::HandshakeSynAck,
-            Annotation::HandshakeAck,
-            Annotation::SynRetransmission,
-            Annotation::SynAckRetransmission,
-            Annotation::Data { from, bytes: 5 },
-            Annotation::PureAck { from, acked: 6 },
-            Annotation::WindowUpdate { from, window: 4096 },
-            Annotation::ZeroWindow { from },
-            Annotation::Retransmission { from, bytes: 10 },
-            Annotation::OutOfOrder { from },
-            Annotation::FillsGap { from, bytes: 3 },
-            Annotation::KeepAlive { from },
-            Annotation::FinRetransmission { from },
-            Annotation::TeardownFinAckPiggybacked { from },
-            Annotation::SimultaneousFin { from },
-            Annotation::RstRefused { port: 9 },
-            Annotation::RstAbort { from },
-            Annotation::RstAfterClose { from },
-            Annotation::UdpDatagram { from, payload: 5 },
-            Annotation::IcmpPortUnreachable {
-                datagram: Some(3),
-                port: Some(9999),
-            },
-            Annotation::IcmpPortUnreachable {
-                datagram: None,
-                port: None,
-            },
-            Annotation::Icmp {
-                icmp_type: 8,
-                code: 0,
-            },
-            Annotation::Icmpv6 {
-                icmp_type: 128,
-                code: 0,
-            },
-            Annotation::MidStream,
-        ];
-        for step in 1..=4 {
-            notes.push(Annotation::TeardownFin { from, step });
-            notes.push(Annotation::TeardownAck { from, step });
-        }
-        for reason in [
-            Unexpected::AfterFin,
-            Unexpected::AckOfUnsentData,
-            Unexpected::SynOnEstablished,
-            Unexpected::AfterClosed,
-            Unexpected::InvalidFlags,
-        ] {
-            notes.push(Annotation::Unexpected { reason });
-        }
-        notes
     }
 
     #[test]
@@ -812,7 +755,7 @@ mod tests {
 
     #[test]
     fn every_note_has_a_sentence_in_both_languages() {
-        for note in every_note() {
+        for note in every_annotation() {
             let english = en(note);
             let chinese = zh(note);
             assert!(!english.is_empty() && !chinese.is_empty(), "{note:?}");
@@ -832,7 +775,7 @@ mod tests {
 
     #[test]
     fn the_pieces_make_the_sentence_display_writes() {
-        for note in every_note() {
+        for note in every_annotation() {
             for lang in [Lang::En, Lang::ZhCn] {
                 let mut pieces = String::new();
                 note.text(lang).write_pieces(|piece| pieces.push_str(piece));
@@ -873,7 +816,7 @@ mod tests {
         assert_eq!(label(piggy, Lang::En).as_deref(), Some("teardown 2+3/4"));
         assert_eq!(label(Annotation::MidStream, Lang::En), None);
         // Labels agree with the step numbers `Annotation::step` reports.
-        for note in every_note() {
+        for note in every_annotation() {
             if let Some((kind, step, of)) = note.step() {
                 let text = label(note, Lang::En).unwrap_or_default();
                 assert_eq!(text, format!("{kind} {step}/{of}"));
