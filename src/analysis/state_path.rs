@@ -79,19 +79,7 @@ mod tests {
 
     #[test]
     fn holds_every_state_once() {
-        let all = [
-            TcpState::Closed,
-            TcpState::Listen,
-            TcpState::SynSent,
-            TcpState::SynReceived,
-            TcpState::Established,
-            TcpState::FinWait1,
-            TcpState::FinWait2,
-            TcpState::CloseWait,
-            TcpState::Closing,
-            TcpState::LastAck,
-            TcpState::TimeWait,
-        ];
+        let all = TcpState::ALL;
         let mut path = StatePath::default();
         for state in all {
             path.record(state);

@@ -399,3 +399,30 @@ pub fn echo_summary() -> Summary {
         unlisted: Default::default(),
     }
 }
+
+/// Runs `each` on every packet of every capture in `fixtures/` that decodes, with its verdict and the
+/// analyzer that gave it; returns how many packets that was.
+pub fn for_every_fixture_packet(
+    mut each: impl FnMut(&Packet<'_>, &Verdict, &crate::analysis::Analyzer),
+) -> usize {
+    use crate::capture::{FileSource, FrameSource, Next};
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|ext| ext != "pcapng") {
+            continue;
+        }
+        let mut source = FileSource::open(&path).unwrap();
+        let mut analyzer = crate::analysis::Analyzer::new();
+        while let Next::Frame(frame) = source.next_frame().unwrap() {
+            let Ok(packet) = crate::decode::decode(&frame) else {
+                continue;
+            };
+            let verdict = analyzer.process(&packet);
+            each(&packet, &verdict, &analyzer);
+            checked += 1;
+        }
+    }
+    checked
+}

@@ -1107,9 +1107,6 @@ mod tests {
     /// fixtures leave at zero or absent changed.
     #[test]
     fn labels_and_sizes_are_written_as_the_adapters_write_them() {
-        use crate::analysis::Analyzer;
-        use crate::capture::{FileSource, FrameSource, Next};
-        use crate::decode;
         let check = |packet: &Packet<'_>, verdict: &Verdict| {
             for lang in [Lang::En, Lang::ZhCn] {
                 let labels = Labels::get(lang);
@@ -1129,38 +1126,23 @@ mod tests {
             push_header_sizes(&mut fast, packet).unwrap();
             assert_eq!(fast, HeaderSizes { packet }.to_string());
         };
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-        let mut checked = 0;
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.extension().is_none_or(|ext| ext != "pcapng") {
-                continue;
+        let checked = fixtures::for_every_fixture_packet(|packet, verdict, _| {
+            check(packet, verdict);
+            let mut changed = *packet;
+            changed.link.header_len = 0;
+            if let Transport::Tcp(segment) = &mut changed.transport {
+                segment.flags = TcpFlags(0);
+                segment.payload_len = u32::MAX;
             }
-            let mut source = FileSource::open(&path).unwrap();
-            let mut analyzer = Analyzer::new();
-            while let Next::Frame(frame) = source.next_frame().unwrap() {
-                let Ok(packet) = decode::decode(&frame) else {
-                    continue;
-                };
-                let verdict = analyzer.process(&packet);
-                check(&packet, &verdict);
-                let mut changed = packet;
-                changed.link.header_len = 0;
-                if let Transport::Tcp(segment) = &mut changed.transport {
-                    segment.flags = TcpFlags(0);
-                    segment.payload_len = u32::MAX;
-                }
-                let mut bare = verdict;
-                bare.rel_seq = None;
-                bare.rel_ack = None;
-                bare.flow = Some(FlowId {
-                    protocol: FlowProtocol::Udp,
-                    index: u32::MAX,
-                });
-                check(&changed, &bare);
-                checked += 1;
-            }
-        }
+            let mut bare = *verdict;
+            bare.rel_seq = None;
+            bare.rel_ack = None;
+            bare.flow = Some(FlowId {
+                protocol: FlowProtocol::Udp,
+                index: u32::MAX,
+            });
+            check(&changed, &bare);
+        });
         assert!(checked > 100, "only {checked} packets in the fixtures");
     }
 }

@@ -404,10 +404,11 @@ impl Line<'_> {
 mod tests {
     use super::super::packet_record;
     use super::*;
-    use crate::analysis::{Analyzer, FlowInfo, Verdict};
-    use crate::capture::{FileSource, FrameSource, LinkType, Next};
-    use crate::decode::{self, Packet, Transport};
+    use crate::analysis::{FlowInfo, Verdict};
+    use crate::capture::LinkType;
+    use crate::decode::{Packet, Transport};
     use crate::lang::Lang;
+    use crate::render::fixtures;
     use crate::render::StableNames;
 
     /// The fast writer against serde_json on the same record, in both languages and both modes.
@@ -463,50 +464,23 @@ mod tests {
 
     #[test]
     fn writes_what_serializing_the_record_writes_for_every_fixture_packet() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-        let mut checked = 0;
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.extension().is_none_or(|ext| ext != "pcapng") {
-                continue;
-            }
-            let mut source = FileSource::open(&path).unwrap();
-            let mut analyzer = Analyzer::new();
-            while let Next::Frame(frame) = source.next_frame().unwrap() {
-                let Ok(packet) = decode::decode(&frame) else {
-                    continue;
-                };
-                let verdict = analyzer.process(&packet);
-                let flow = verdict.flow.and_then(|id| analyzer.flow(id)).copied();
-                let names = names_for(flow.as_ref());
-                same(&packet, &verdict, flow.as_ref(), &names);
-                let (packet, verdict) = filled(&packet, &verdict);
-                same(&packet, &verdict, flow.as_ref(), &names);
-                let mut bare = packet;
-                bare.ip = None;
-                bare.transport = Transport::NotIp;
-                same(&bare, &Verdict::default(), None, &names);
-                checked += 1;
-            }
-        }
+        let checked = fixtures::for_every_fixture_packet(|packet, verdict, analyzer| {
+            let flow = verdict.flow.and_then(|id| analyzer.flow(id)).copied();
+            let names = names_for(flow.as_ref());
+            same(packet, verdict, flow.as_ref(), &names);
+            let (packet, verdict) = filled(packet, verdict);
+            same(&packet, &verdict, flow.as_ref(), &names);
+            let mut bare = packet;
+            bare.ip = None;
+            bare.transport = Transport::NotIp;
+            same(&bare, &Verdict::default(), None, &names);
+        });
         assert!(checked > 100, "only {checked} packets in the fixtures");
     }
 
     #[test]
     fn constant_names_are_what_serde_writes() {
-        let states = [
-            TcpState::Closed,
-            TcpState::Listen,
-            TcpState::SynSent,
-            TcpState::SynReceived,
-            TcpState::Established,
-            TcpState::FinWait1,
-            TcpState::FinWait2,
-            TcpState::CloseWait,
-            TcpState::Closing,
-            TcpState::LastAck,
-            TcpState::TimeWait,
-        ];
+        let states = TcpState::ALL;
         for state in states {
             let mut fast = Vec::new();
             Line(&mut fast).state(state);
