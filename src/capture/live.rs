@@ -42,6 +42,14 @@ const CAPTURE_RING: RingLayout = RingLayout {
     retire_timeout_ms: 1,
 };
 
+/// The ring of a capture that expects a short exchange (a graded submission: a few dozen packets): 16
+/// blocks of 512 KiB, 8 MiB. Setting a ring up zeroes its memory, and a batch grading sets one up per
+/// submission; 8 MiB is still far above what `net.core.rmem_max` allows a user namespace.
+const SHORT_EXCHANGE_RING: RingLayout = RingLayout {
+    block_count: 16,
+    ..CAPTURE_RING
+};
+
 /// How long [`FrameSource::next_frame`] waits before answering [`Next::Idle`], unless changed.
 const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_millis(100);
 
@@ -117,6 +125,12 @@ impl LiveSource {
     /// On a loopback interface only outgoing copies are kept, so each packet is seen once.
     pub fn open(interface: &str) -> Result<Self, CaptureError> {
         Self::open_reading(interface, ReadPath::Ring(CAPTURE_RING))
+    }
+
+    /// Like [`LiveSource::open`], with a smaller ring (8 MiB rather than 64 MiB), quicker to set up and
+    /// take down: for captures of short exchanges, made many times over, such as grading a class.
+    pub fn open_for_short_exchanges(interface: &str) -> Result<Self, CaptureError> {
+        Self::open_reading(interface, ReadPath::Ring(SHORT_EXCHANGE_RING))
     }
 
     /// Opens a capture that hands over each frame the moment it is sent, for step-locked lessons: one
@@ -438,6 +452,16 @@ mod tests {
     #[test]
     fn loopback_handshake_is_seen_once_per_packet_in_send_order() {
         if let Some(source) = open_lo("loopback_handshake_is_seen_once_per_packet_in_send_order") {
+            handshake_is_seen_once_per_packet_in_send_order(source);
+        }
+    }
+
+    #[test]
+    fn the_short_exchange_ring_sees_the_handshake_too() {
+        let test = "the_short_exchange_ring_sees_the_handshake_too";
+        if let Some(source) = open_lo_reading(test, ReadPath::Ring(SHORT_EXCHANGE_RING)) {
+            assert!(source.reads_ring(), "{:?}", source.ring_refused());
+            assert!(SHORT_EXCHANGE_RING.bytes() < CAPTURE_RING.bytes());
             handshake_is_seen_once_per_packet_in_send_order(source);
         }
     }

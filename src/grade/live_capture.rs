@@ -74,7 +74,7 @@ impl CaptureThread {
         let (done_tx, done) = mpsc::channel();
         let stop_flag = Arc::clone(&stop);
         thread::spawn(move || {
-            let mut source = match LiveSource::open("lo") {
+            let mut source = match LiveSource::open_for_short_exchanges("lo") {
                 Ok(source) => {
                     let _ = ready_tx.send(Ok(()));
                     source
