@@ -7,13 +7,11 @@
 
 mod common;
 
+use common::lessons::{lesson_ids, skipped};
 use common::{Outcome, Socklab};
 use std::io::Write;
 use std::process::Stdio;
 use std::sync::Mutex;
-
-/// Exit code of `socklab` when live capture or the private network is not permitted.
-const EXIT_NO_PERMISSION: i32 = 3;
 
 /// Runs socklab with `args`, feeding `stdin` when given.
 fn socklab(fixture: &Socklab, args: &[&str], stdin: Option<&str>) -> Outcome {
@@ -33,30 +31,6 @@ fn socklab(fixture: &Socklab, args: &[&str], stdin: Option<&str>) -> Outcome {
         pipe.write_all(input.as_bytes()).expect("write stdin");
     }
     Outcome::from(child.wait_with_output().expect("wait for socklab"))
-}
-
-/// True (after a LOUD notice) when the run could not get its private network or capture.
-fn skipped(outcome: &Outcome, what: &str) -> bool {
-    if outcome.code == Some(EXIT_NO_PERMISSION) {
-        {
-            // Straight to stderr, past the test harness's capture: a skip must be seen.
-            use std::io::Write as _;
-            let _ = writeln!(std::io::stderr(),
-            "\n!!!!!!!! SKIPPED: {what}: this machine cannot give socklab a private network or a live capture:\n{}\n",
-            outcome.stderr
-        );
-        }
-        return true;
-    }
-    false
-}
-
-fn lesson_ids() -> Vec<String> {
-    socklab::lesson::catalogue()
-        .expect("the built-in lessons load")
-        .into_iter()
-        .map(|lesson| lesson.id)
-        .collect()
 }
 
 /// The three renderings every lesson is snapshot-tested in.

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod grading;
+pub mod lessons;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
