@@ -599,15 +599,7 @@ impl<'a> Peer<'a> {
 }
 
 fn poll_readable(fd: &impl AsRawFd, timeout: Duration) -> bool {
-    let mut pollfd = libc::pollfd {
-        fd: fd.as_raw_fd(),
-        events: libc::POLLIN,
-        revents: 0,
-    };
-    let millis = timeout.as_millis().min(i32::MAX as u128) as libc::c_int;
-    // SAFETY: one valid pollfd for the duration of the call.
-    let ready = unsafe { libc::poll(&mut pollfd, 1, millis) };
-    ready > 0 && pollfd.revents & (libc::POLLIN | libc::POLLHUP | libc::POLLERR) != 0
+    poll_any(&[fd.as_raw_fd()], timeout)[0]
 }
 
 /// The errno's C name, which is what a learner looks up ("ECONNREFUSED"); "timeout" for our own waits.
